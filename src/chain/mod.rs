@@ -1,0 +1,8 @@
+//! All chain I/O: bindings, providers and signers, a local anvil.
+
+pub mod anvil;
+pub mod bindings;
+pub mod provider;
+pub mod signer;
+
+pub use provider::{ChainError, Connection};

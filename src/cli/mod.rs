@@ -1,0 +1,90 @@
+//! The command line: one module per subcommand; their clap doc comments are the `--help`.
+//!
+//! Errors reach the user as one line, `error: <what went wrong> — <how to fix it>`, and exit
+//! code 1; nothing panics.
+
+pub mod deploy;
+pub mod devnet;
+mod output;
+
+use std::{io::IsTerminal, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Environment variable with a tracing filter (e.g. `onebalancer=debug`).
+pub const LOG_ENV: &str = "ONEBALANCER_LOG";
+
+/// onebalancer: keeper-driven portfolio rebalancers on Chainlink Automation and 1inch.
+#[derive(Debug, Parser)]
+#[command(name = "onebalancer", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a local anvil chain with Multicall3, the 1inch Limit Order Protocol and the
+    /// Chainlink Automation 2.3 stack deployed; stay up until Ctrl-C (or
+    /// ONEBALANCER_DEVNET_SECS seconds).
+    Devnet(devnet::DevnetArgs),
+    /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
+    Deploy(deploy::DeployArgs),
+}
+
+/// Entry point of the `onebalancer` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run_async(async move {
+        match cli.command {
+            Command::Devnet(args) => devnet::run(args).await,
+            Command::Deploy(args) => deploy::run(args).await,
+        }
+    })
+}
+
+/// Entry point of the `deploy` binary (`script/deploy.rs`).
+pub fn deploy_main() -> ExitCode {
+    let args = deploy::DeployCli::parse();
+    run_async(deploy::run(args.args))
+}
+
+fn run_async(fut: impl std::future::Future<Output = eyre::Result<()>>) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(&eyre::eyre!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env(LOG_ENV)
+        .unwrap_or_else(|_| EnvFilter::new("onebalancer=info,warn"));
+    // A second initialisation (tests) is harmless: keep the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// Prints an error as one line (its causes joined by ": ") and returns exit code 1.
+fn report(err: &eyre::Report) -> ExitCode {
+    let line = err
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    output::error_line(&line);
+    ExitCode::FAILURE
+}

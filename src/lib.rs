@@ -1,0 +1,16 @@
+//! onebalancer: Chainlink-Automation-compatible portfolio rebalancers and the Rust keeper and
+//! deployer that run them.
+//!
+//! The crate is split by responsibility:
+//! - [`project`] finds the checkout, its installed tools (forge, anvil) and build outputs;
+//! - [`artifacts`] reads contract bytecode from forge's `out/` — the single source of bytecode;
+//! - [`chain`] holds every piece of chain I/O: `sol!` bindings, providers and signers, anvil;
+//! - [`deploy`] is the deployer shared by `script/deploy.rs` and `onebalancer devnet`: a plan of
+//!   contracts and configuration calls, executed idempotently against a JSON manifest;
+//! - [`cli`] has one module per subcommand.
+
+pub mod artifacts;
+pub mod chain;
+pub mod cli;
+pub mod deploy;
+pub mod project;
