@@ -66,6 +66,14 @@ pub enum DeployError {
         /// Chain.
         chain_id: u64,
     },
+    /// `[existing]` names something the plan does not deploy.
+    #[error("existing.{key} is not a contract this deployer knows — use one of: {known}")]
+    UnknownExisting {
+        /// Key.
+        key: String,
+        /// The plan's contract keys.
+        known: String,
+    },
     /// What was deployed is not what was compiled.
     #[error(
         "{key} at {address}: on-chain code does not match artifact {artifact} — the node or the artifact is not what it should be; rebuild with `forge build` and re-run"
@@ -161,6 +169,7 @@ impl<'a> Deployer<'a> {
         manifest: &mut Manifest,
     ) -> Result<Vec<Outcome>, DeployError> {
         config.validate()?;
+        self.preflight(plan, config).await?;
         let mut run = Run {
             addresses: manifest
                 .contracts
@@ -187,6 +196,33 @@ impl<'a> Deployer<'a> {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Checks every `[existing]` entry names a contract of the plan that has code, before any
+    /// transaction is sent.
+    async fn preflight(&self, plan: &Plan, config: &DeployConfig) -> Result<(), DeployError> {
+        let known: Vec<&'static str> = plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Contract(_)))
+            .map(Step::key)
+            .collect();
+        for (key, &address) in &config.existing {
+            if !known.contains(&key.as_str()) {
+                return Err(DeployError::UnknownExisting {
+                    key: key.clone(),
+                    known: known.join(", "),
+                });
+            }
+            if self.conn.code_at(address).await?.is_empty() {
+                return Err(DeployError::ExistingWithoutCode {
+                    key: key.clone(),
+                    address,
+                    chain_id: self.conn.chain_id,
+                });
+            }
+        }
+        Ok(())
     }
 
     async fn contract(

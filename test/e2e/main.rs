@@ -1,2 +1,15 @@
-//! Rust end-to-end tests (one test binary, modules by concern).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+//! Rust end-to-end tests: one test binary, a module per concern. They drive the real tools
+//! (anvil, forge, script/setup.sh) and our real binaries.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod deploy;
+mod devnet;
+mod errors;
+mod slither_gate;
+mod support;

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Gate on a slither JSON report: fail on any high- or medium-impact finding in our own
+contracts (contracts/) that is not triaged in the triage file with a reason.
+
+    slither_gate.py --report slither.json --triage script/slither-triage.json
+
+The triage file is a JSON list of {"check": ..., "id": ..., "reason": ...}; "id" is slither's
+finding id (a hash of the finding), printed by this script for every untriaged finding.
+A triage entry that no longer matches any finding is reported (stale) so the file stays true.
+Standard library only.
+"""
+import argparse
+import json
+import sys
+
+GATED_IMPACTS = {"High", "Medium"}
+OWN_PREFIX = "contracts/"
+
+
+def own(finding):
+    for element in finding.get("elements", []):
+        path = element.get("source_mapping", {}).get("filename_relative", "")
+        if path.startswith(OWN_PREFIX):
+            return True
+    return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--report", required=True)
+    parser.add_argument("--triage", required=True)
+    args = parser.parse_args()
+
+    try:
+        with open(args.report, encoding="utf-8") as f:
+            report = json.load(f)
+    except (OSError, json.JSONDecodeError) as err:
+        print(f"slither gate: error: cannot read report {args.report}: {err} — did slither run?", file=sys.stderr)
+        return 1
+    if not report.get("success", False):
+        print(f"slither gate: error: slither failed: {report.get('error')} — run it by hand to see why", file=sys.stderr)
+        return 1
+    try:
+        with open(args.triage, encoding="utf-8") as f:
+            triage = json.load(f)
+    except (OSError, json.JSONDecodeError) as err:
+        print(f"slither gate: error: cannot read triage file {args.triage}: {err} — fix its JSON", file=sys.stderr)
+        return 1
+    for entry in triage:
+        if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "id", "reason")):
+            print(f"slither gate: error: triage entry {entry} needs non-empty check, id and reason", file=sys.stderr)
+            return 1
+    triaged = {(e["check"], e["id"]) for e in triage}
+
+    findings = report.get("results", {}).get("detectors", [])
+    gated = [f for f in findings if f.get("impact") in GATED_IMPACTS and own(f)]
+    untriaged = [f for f in gated if (f.get("check"), f.get("id")) not in triaged]
+    seen = {(f.get("check"), f.get("id")) for f in gated}
+    stale = [e for e in triage if (e["check"], e["id"]) not in seen]
+
+    for f in untriaged:
+        first = f.get("description", "").strip().splitlines()[0] if f.get("description") else ""
+        print(f"slither gate: UNTRIAGED {f.get('impact')} {f.get('check')} id={f.get('id')}: {first}")
+    for e in stale:
+        print(f"slither gate: stale triage entry (no such finding any more): {e['check']} id={e['id']}")
+    print(f"slither gate: {len(gated)} high/medium finding(s) in {OWN_PREFIX}, "
+          f"{len(gated) - len(untriaged)} triaged, {len(untriaged)} untriaged, {len(stale)} stale triage entr(ies)")
+    if untriaged:
+        print("slither gate: error: fix each untriaged finding, or add it to the triage file with its reason",
+              file=sys.stderr)
+        return 1
+    if stale:
+        print("slither gate: error: remove the stale triage entries", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

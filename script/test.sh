@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command (README quick start; .ci/run calls it verbatim): sets up what is missing,
+# then runs every check and every test. Stops at the first failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/.tools/bin:$PATH"
+
+started=$(date +%s)
+step() {
+  echo
+  echo "==> [$(($(date +%s) - started)) s] $*"
+}
+
+step "setup (pinned tools, compilers, libraries)"
+script/setup.sh
+
+step "forge fmt --check"
+forge fmt --check
+
+step "forge build (warnings in our code are errors)"
+forge build
+
+step "forge test (ci profile: more fuzz/invariant runs, named gas snapshots checked)"
+FOUNDRY_PROFILE=ci forge test
+
+step "gas snapshots committed"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  changed=$(git status --porcelain -- snapshots/)
+  if [ -n "$changed" ]; then
+    echo "test: error: gas snapshots changed or added but not committed:" >&2
+    echo "$changed" >&2
+    echo "test: review the gas change, then commit snapshots/ (forge test rewrites them)" >&2
+    exit 1
+  fi
+else
+  echo "not a git checkout: skipped"
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "slither (our contracts; high/medium findings must be triaged)"
+script/slither.sh
+
+step "cargo test (unit, and end to end against anvil)"
+cargo test --locked
+
+step "all checks passed"

@@ -1,0 +1,314 @@
+//! Bad input gets one clear error line naming the problem and the fix, and leaves nothing behind.
+
+use std::{os::unix::fs::symlink, path::Path, process::Command};
+
+use crate::support::*;
+
+/// A port nothing listens on: bind one, note it, let it go.
+fn dead_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn unreachable_rpc_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.json");
+    let url = dead_endpoint();
+    let o = run_bin(
+        deploy_bin(),
+        &[
+            "--rpc-url",
+            &url,
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--no-build",
+        ],
+        &[("ONEBALANCER_PRIVATE_KEY", &"ab".repeat(32))],
+    );
+    assert_one_error_line(&o, &["cannot reach the RPC at", &url, "check --rpc-url"]);
+    assert!(!manifest.exists());
+}
+
+#[test]
+fn malformed_rpc_url_is_named() {
+    let o = run_bin(
+        deploy_bin(),
+        &["--rpc-url", "not a url", "--no-build"],
+        &[("ONEBALANCER_PRIVATE_KEY", &"ab".repeat(32))],
+    );
+    assert_one_error_line(
+        &o,
+        &[
+            "--rpc-url \"not a url\" is not a valid URL",
+            "http://127.0.0.1:8545",
+        ],
+    );
+}
+
+#[test]
+fn missing_key_is_named_with_both_sources() {
+    let o = run_bin(
+        deploy_bin(),
+        &["--rpc-url", &dead_endpoint(), "--no-build"],
+        &[],
+    );
+    assert_one_error_line(
+        &o,
+        &["no signing key", "ONEBALANCER_PRIVATE_KEY", "--keystore"],
+    );
+}
+
+#[test]
+fn malformed_key_is_explained_but_never_echoed() {
+    let secret_looking = "0x".to_string() + &"12".repeat(31) + "zz";
+    let o = run_bin(
+        deploy_bin(),
+        &["--rpc-url", &dead_endpoint(), "--no-build"],
+        &[("ONEBALANCER_PRIVATE_KEY", &secret_looking)],
+    );
+    assert_one_error_line(
+        &o,
+        &[
+            "ONEBALANCER_PRIVATE_KEY is malformed",
+            "non-hex character",
+            "64 hex digits",
+        ],
+    );
+    assert!(
+        !stderr(&o).contains(&secret_looking[2..20]),
+        "key material leaked:\n{}",
+        stderr(&o)
+    );
+
+    let short = run_bin(
+        deploy_bin(),
+        &["--rpc-url", &dead_endpoint(), "--no-build"],
+        &[("ONEBALANCER_PRIVATE_KEY", "0xdeadbeef")],
+    );
+    assert_one_error_line(&short, &["expected 64 hex digits, got 8 characters"]);
+}
+
+#[test]
+fn keystore_without_password_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let ks = dir.path().join("key.json");
+    std::fs::write(&ks, "{}").unwrap();
+    let o = run_bin(
+        deploy_bin(),
+        &[
+            "--rpc-url",
+            &dead_endpoint(),
+            "--keystore",
+            ks.to_str().unwrap(),
+            "--no-build",
+        ],
+        &[],
+    );
+    assert_one_error_line(&o, &["needs its password in ONEBALANCER_KEYSTORE_PASSWORD"]);
+}
+
+#[test]
+fn manifest_for_another_chain_is_refused_untouched() {
+    let chain = anvil();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.json");
+    let text = r#"{"schema":1,"chainId":8453,"contracts":{},"actions":{}}"#;
+    std::fs::write(&manifest, text).unwrap();
+    let o = run_bin(
+        deploy_bin(),
+        &[
+            "--rpc-url",
+            &chain.endpoint(),
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--no-build",
+        ],
+        &[("ONEBALANCER_PRIVATE_KEY", &dev_key_hex(&chain))],
+    );
+    assert_one_error_line(
+        &o,
+        &[
+            "records chain id 8453",
+            "is chain 31337",
+            "--manifest deployments/31337.json",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&manifest).unwrap(),
+        text,
+        "manifest untouched"
+    );
+}
+
+#[test]
+fn bad_config_field_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("deploy.toml");
+    std::fs::write(&cfg, "[registry]\ngas_ceiling_multiplier = 0\n").unwrap();
+    let chain = anvil();
+    let o = run_bin(
+        deploy_bin(),
+        &[
+            "--rpc-url",
+            &chain.endpoint(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--no-build",
+            "--manifest",
+            dir.path().join("m.json").to_str().unwrap(),
+        ],
+        &[("ONEBALANCER_PRIVATE_KEY", &dev_key_hex(&chain))],
+    );
+    assert_one_error_line(
+        &o,
+        &["registry.gas_ceiling_multiplier = 0", "use 1 or more"],
+    );
+    assert!(!dir.path().join("m.json").exists());
+}
+
+// ---- script/setup.sh -------------------------------------------------------------------------
+
+/// A PATH holding only the named commands (symlinked from the system), to simulate a machine
+/// without some tool.
+fn path_with_only(dir: &Path, commands: &[&str]) -> String {
+    for c in commands {
+        let real = which(c);
+        symlink(real, dir.join(c)).unwrap();
+    }
+    dir.display().to_string()
+}
+
+fn which(cmd: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn setup(env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(root().join("script/setup.sh"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn setup_without_npm_says_what_to_install() {
+    let bin = tempfile::tempdir().unwrap();
+    let path = path_with_only(bin.path(), &["bash", "dirname", "node"]);
+    let o = setup(&[("PATH", &path)]);
+    assert_one_error_line_setup(&o, &["npm not found on PATH", "install npm"]);
+}
+
+#[test]
+fn setup_without_node_says_what_to_install() {
+    let bin = tempfile::tempdir().unwrap();
+    let path = path_with_only(bin.path(), &["bash", "dirname"]);
+    let o = setup(&[("PATH", &path)]);
+    assert_one_error_line_setup(&o, &["node not found on PATH", "Node.js 18"]);
+}
+
+/// A lock file with one library entry, installed into a scratch lib folder.
+fn one_lib_lock(dir: &Path, spec: &str) -> (String, std::path::PathBuf) {
+    let lock = dir.join("deps.lock");
+    std::fs::write(&lock, format!("# test lock\n{spec}\n")).unwrap();
+    let lib = dir.join("lib");
+    (lock.display().to_string(), lib)
+}
+
+#[test]
+fn setup_refuses_a_tarball_whose_hash_does_not_match_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The real package, a wrong pin (the integrity of another version).
+    let (lock, lib) = one_lib_lock(
+        dir.path(),
+        "lib oz @openzeppelin/contracts 4.8.3 sha512-xSmezSupL+y9VkHZJGDoCBpmnB2ogM13ccaYDWqJTfS3dbuHkgjuwDFUmaFauBCboQMGB/S5UqUl2y54X99BmA==",
+    );
+    let o = setup(&[
+        ("ONEBALANCER_DEPS_LOCK", &lock),
+        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
+        ("ONEBALANCER_SKIP", "tools,solc"),
+    ]);
+    assert_one_error_line_setup(
+        &o,
+        &[
+            "integrity mismatch for @openzeppelin/contracts@4.8.3",
+            "nothing was installed",
+            "npm view",
+        ],
+    );
+    assert_eq!(
+        files_under(&lib),
+        Vec::<String>::new(),
+        "nothing left in lib/"
+    );
+
+    // The right pin installs it, stamped; a second run is a no-op.
+    let (lock, lib) = one_lib_lock(
+        dir.path(),
+        "lib oz @openzeppelin/contracts 4.8.3 sha512-bQHV8R9Me8IaJoJ2vPG4rXcL7seB7YVuskr4f+f5RyOStSZetwzkWtoqDMl5erkBJy0lDRUnIR2WIkPiC0GJlg==",
+    );
+    let env = [
+        ("ONEBALANCER_DEPS_LOCK", lock.as_str()),
+        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
+        ("ONEBALANCER_SKIP", "tools,solc"),
+    ];
+    let o = setup(&env);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(lib.join("oz/token/ERC20/ERC20.sol").is_file());
+    assert!(
+        !files_under(&lib).iter().any(|f| f.contains(".staging")),
+        "no staging left"
+    );
+    let again = setup(&env);
+    assert!(
+        stdout(&again).contains("everything already installed"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn setup_reports_a_failed_download_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lock, lib) = one_lib_lock(
+        dir.path(),
+        "lib nope @openzeppelin/contracts 0.0.0-does-not-exist sha512-AAAA",
+    );
+    let o = setup(&[
+        ("ONEBALANCER_DEPS_LOCK", &lock),
+        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
+        ("ONEBALANCER_SKIP", "tools,solc"),
+    ]);
+    assert_one_error_line_setup(
+        &o,
+        &[
+            "download of @openzeppelin/contracts@0.0.0-does-not-exist failed",
+            "check the network",
+        ],
+    );
+    assert_eq!(files_under(&lib), Vec::<String>::new());
+}
+
+fn assert_one_error_line_setup(o: &std::process::Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "exit code; stderr:\n{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("setup: error:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "exactly one error line expected:\n{err}");
+    for n in needles {
+        assert!(
+            lines[0].contains(n),
+            "error line lacks {n:?}:\n{}",
+            lines[0]
+        );
+    }
+}
