@@ -87,14 +87,12 @@ pub struct Artifact {
 
 impl Artifact {
     /// Reads `out_dir/<file>/<contract>.json`.
+    ///
+    /// When forge compiled a file more than once (by two solc versions, or with and without
+    /// via-IR) it names the artifacts `<contract>.<version or profile>.json` instead; then the one
+    /// with the highest version (or, failing that, the last name in order) is used.
     pub fn load(out_dir: &Path, id: ArtifactId) -> Result<Self, ArtifactError> {
-        let path = out_dir.join(id.file).join(format!("{}.json", id.contract));
-        if !path.is_file() {
-            return Err(ArtifactError::Missing {
-                id: id.to_string(),
-                path,
-            });
-        }
+        let path = find(out_dir, id)?;
         let text = std::fs::read_to_string(&path).map_err(|e| ArtifactError::Unreadable {
             path: path.clone(),
             reason: e.to_string(),
@@ -164,6 +162,41 @@ impl Artifact {
     }
 }
 
+/// The artifact file for `id` (see [`Artifact::load`]).
+fn find(out_dir: &Path, id: ArtifactId) -> Result<PathBuf, ArtifactError> {
+    let dir = out_dir.join(id.file);
+    let plain = dir.join(format!("{}.json", id.contract));
+    if plain.is_file() {
+        return Ok(plain);
+    }
+    let prefix = format!("{}.", id.contract);
+    let mut variants: Vec<(Vec<u64>, String)> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|name| {
+            let middle = name
+                .strip_prefix(&prefix)?
+                .strip_suffix(".json")?
+                .to_string();
+            let version = middle
+                .split('.')
+                .map(str::parse::<u64>)
+                .collect::<Result<Vec<_>, _>>();
+            Some((version.unwrap_or_default(), name))
+        })
+        .collect();
+    variants.sort();
+    match variants.pop() {
+        Some((_, name)) => Ok(dir.join(name)),
+        None => Err(ArtifactError::Missing {
+            id: id.to_string(),
+            path: plain,
+        }),
+    }
+}
+
 fn linked(id: ArtifactId, object: BytecodeObject) -> Result<Bytes, ArtifactError> {
     match object {
         BytecodeObject::Bytecode(bytes) => Ok(bytes),
@@ -214,6 +247,26 @@ mod tests {
             msg.contains("X.sol:X") && msg.contains("forge build"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn picks_the_highest_compiler_version_when_forge_suffixed_the_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("M.sol");
+        std::fs::create_dir(&sub).unwrap();
+        let json = |code: &str| {
+            format!(
+                r#"{{"abi":[],"bytecode":{{"object":"0x{code}"}},"deployedBytecode":{{"object":"0x{code}"}}}}"#
+            )
+        };
+        std::fs::write(sub.join("M.0.8.19.json"), json("6019")).unwrap();
+        std::fs::write(sub.join("M.0.8.30.json"), json("6030")).unwrap();
+        std::fs::write(sub.join("Mx.0.8.99.json"), json("6099")).unwrap(); // another contract
+        let a = Artifact::load(dir.path(), ArtifactId::new("M.sol", "M")).unwrap();
+        assert_eq!(a.creation.as_ref(), &[0x60, 0x30]);
+        std::fs::write(sub.join("M.json"), json("6000")).unwrap();
+        let a = Artifact::load(dir.path(), ArtifactId::new("M.sol", "M")).unwrap();
+        assert_eq!(a.creation.as_ref(), &[0x60, 0x00], "the plain name wins");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //!
 //! [registry]
 //! gas_fee_ppb = 500000000   # 50 % premium, as on Base
+//! flat_fee_milli_cents = 20000
 //! ```
 
 use std::{collections::BTreeMap, path::Path};
@@ -150,7 +151,8 @@ impl Default for RegistryConfig {
             fallback_link_price: U256::from(2_000_000_000u64),
             fallback_native_price: U256::from(400_000_000_000u64),
             gas_fee_ppb: 500_000_000,
-            flat_fee_milli_cents: 0,
+            // $0.20 per perform (0.01 LINK at $20): the flat fee Chainlink lists for Base on 2.3.
+            flat_fee_milli_cents: 20_000,
             reorg_protection: true,
         }
     }
@@ -175,8 +177,8 @@ impl Default for RegistrarConfig {
         Self {
             auto_approve: true,
             auto_approve_max: 10_000,
-            min_link: U256::from(100_000_000_000_000_000u64), // 0.1 LINK
-            min_native: U256::from(1_000_000_000_000_000u64), // 0.001 native
+            min_link: U256::from(100_000_000_000_000_000u64), // 0.1 LINK ($2 at $20)
+            min_native: U256::from(500_000_000_000_000u64),   // 0.0005 native ($2 at $4,000)
         }
     }
 }
