@@ -280,6 +280,19 @@ impl DeployConfig {
                 "it is a uint24 on-chain: use at most 16777215",
             ));
         }
+        let u96_max = (U256::from(1u8) << 96) - U256::from(1u8);
+        for (field, value) in [
+            ("registrar.min_link", self.registrar.min_link),
+            ("registrar.min_native", self.registrar.min_native),
+        ] {
+            if value > u96_max {
+                return Err(invalid(
+                    field,
+                    value,
+                    "it is a uint96 on-chain: use at most 2^96-1",
+                ));
+            }
+        }
         for (field, value) in [
             ("feeds.link_usd", self.feeds.link_usd),
             ("feeds.native_usd", self.feeds.native_usd),
@@ -436,5 +449,12 @@ mod tests {
         let mut c = DeployConfig::default().with_chain_defaults(ANVIL_CHAIN_ID);
         c.registry.flat_fee_milli_cents = 1 << 24;
         assert!(c.validate().unwrap_err().to_string().contains("uint24"));
+        let mut c = DeployConfig::default().with_chain_defaults(ANVIL_CHAIN_ID);
+        c.registrar.min_link = U256::from(1u8) << 96;
+        let msg = c.validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("registrar.min_link") && msg.contains("uint96"),
+            "{msg}"
+        );
     }
 }

@@ -61,6 +61,14 @@ pub enum PlanError {
         /// The missing key.
         key: &'static str,
     },
+    /// A configured value does not fit the on-chain type.
+    #[error("config field {field} = {value} does not fit its on-chain type — use a smaller value")]
+    Value {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: i64,
+    },
 }
 
 /// Deploy a contract.
@@ -123,9 +131,10 @@ fn no_args() -> Encoder {
     Box::new(|_| Ok(Bytes::new()))
 }
 
-fn feed(decimals: u8, pick: fn(&DeployConfig) -> i64) -> Encoder {
+fn feed(decimals: u8, field: &'static str, pick: fn(&DeployConfig) -> i64) -> Encoder {
     Box::new(move |cx| {
-        let answer = I256::try_from(pick(cx.config)).unwrap_or(I256::ZERO);
+        let value = pick(cx.config);
+        let answer = I256::try_from(value).map_err(|_| PlanError::Value { field, value })?;
         Ok(MockV3Aggregator::constructorCall {
             _decimals: decimals,
             _initialAnswer: answer,
@@ -163,19 +172,19 @@ pub fn stack() -> Plan {
             "link_usd_feed",
             "MockV3Aggregator.sol",
             "MockV3Aggregator",
-            feed(8, |c| c.feeds.link_usd),
+            feed(8, "feeds.link_usd", |c| c.feeds.link_usd),
         ),
         contract(
             "native_usd_feed",
             "MockV3Aggregator.sol",
             "MockV3Aggregator",
-            feed(8, |c| c.feeds.native_usd),
+            feed(8, "feeds.native_usd", |c| c.feeds.native_usd),
         ),
         contract(
             "fast_gas_feed",
             "MockV3Aggregator.sol",
             "MockV3Aggregator",
-            feed(0, |c| c.feeds.fast_gas_wei),
+            feed(0, "feeds.fast_gas_wei", |c| c.feeds.fast_gas_wei),
         ),
         contract(
             "chain_module",

@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod compilers;
 mod deploy;
 mod devnet;
 mod errors;
