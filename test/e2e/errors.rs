@@ -203,7 +203,11 @@ fn setup_without_npm_says_what_to_install() {
     let bin = tempfile::tempdir().unwrap();
     let path = path_with_only(bin.path(), &["bash", "dirname", "node"]);
     let o = setup(&[("PATH", &path)]);
-    assert_one_error_line_setup(&o, &["npm not found on PATH", "install npm"]);
+    assert_one_error_line_prefixed(
+        &o,
+        "setup: error:",
+        &["npm not found on PATH", "install npm"],
+    );
 }
 
 #[test]
@@ -211,32 +215,40 @@ fn setup_without_node_says_what_to_install() {
     let bin = tempfile::tempdir().unwrap();
     let path = path_with_only(bin.path(), &["bash", "dirname"]);
     let o = setup(&[("PATH", &path)]);
-    assert_one_error_line_setup(&o, &["node not found on PATH", "Node.js 18"]);
+    assert_one_error_line_prefixed(
+        &o,
+        "setup: error:",
+        &["node not found on PATH", "Node.js 18"],
+    );
 }
 
-/// A lock file with one library entry, installed into a scratch lib folder.
-fn one_lib_lock(dir: &Path, spec: &str) -> (String, std::path::PathBuf) {
+/// Runs setup for libraries only, from a lock file holding the one entry `spec`, into a scratch
+/// lib folder under `dir`; returns the run and that folder.
+fn setup_one_lib(dir: &Path, spec: &str) -> (std::process::Output, std::path::PathBuf) {
     let lock = dir.join("deps.lock");
     std::fs::write(&lock, format!("# test lock\n{spec}\n")).unwrap();
     let lib = dir.join("lib");
-    (lock.display().to_string(), lib)
+    let o = setup(&[
+        ("ONEBALANCER_DEPS_LOCK", lock.to_str().unwrap()),
+        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
+        ("ONEBALANCER_SKIP", "tools,solc"),
+    ]);
+    (o, lib)
 }
+
+const OZ_483: &str = "lib oz @openzeppelin/contracts 4.8.3";
 
 #[test]
 fn setup_refuses_a_tarball_whose_hash_does_not_match_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     // The real package, a wrong pin (the integrity of another version).
-    let (lock, lib) = one_lib_lock(
-        dir.path(),
-        "lib oz @openzeppelin/contracts 4.8.3 sha512-xSmezSupL+y9VkHZJGDoCBpmnB2ogM13ccaYDWqJTfS3dbuHkgjuwDFUmaFauBCboQMGB/S5UqUl2y54X99BmA==",
+    let wrong = format!(
+        "{OZ_483} sha512-xSmezSupL+y9VkHZJGDoCBpmnB2ogM13ccaYDWqJTfS3dbuHkgjuwDFUmaFauBCboQMGB/S5UqUl2y54X99BmA=="
     );
-    let o = setup(&[
-        ("ONEBALANCER_DEPS_LOCK", &lock),
-        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
-        ("ONEBALANCER_SKIP", "tools,solc"),
-    ]);
-    assert_one_error_line_setup(
+    let (o, lib) = setup_one_lib(dir.path(), &wrong);
+    assert_one_error_line_prefixed(
         &o,
+        "setup: error:",
         &[
             "integrity mismatch for @openzeppelin/contracts@4.8.3",
             "nothing was installed",
@@ -250,23 +262,17 @@ fn setup_refuses_a_tarball_whose_hash_does_not_match_and_leaves_nothing() {
     );
 
     // The right pin installs it, stamped; a second run is a no-op.
-    let (lock, lib) = one_lib_lock(
-        dir.path(),
-        "lib oz @openzeppelin/contracts 4.8.3 sha512-bQHV8R9Me8IaJoJ2vPG4rXcL7seB7YVuskr4f+f5RyOStSZetwzkWtoqDMl5erkBJy0lDRUnIR2WIkPiC0GJlg==",
+    let right = format!(
+        "{OZ_483} sha512-bQHV8R9Me8IaJoJ2vPG4rXcL7seB7YVuskr4f+f5RyOStSZetwzkWtoqDMl5erkBJy0lDRUnIR2WIkPiC0GJlg=="
     );
-    let env = [
-        ("ONEBALANCER_DEPS_LOCK", lock.as_str()),
-        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
-        ("ONEBALANCER_SKIP", "tools,solc"),
-    ];
-    let o = setup(&env);
+    let (o, lib) = setup_one_lib(dir.path(), &right);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(lib.join("oz/token/ERC20/ERC20.sol").is_file());
     assert!(
         !files_under(&lib).iter().any(|f| f.contains(".staging")),
         "no staging left"
     );
-    let again = setup(&env);
+    let (again, _) = setup_one_lib(dir.path(), &right);
     assert!(
         stdout(&again).contains("everything already installed"),
         "{}",
@@ -277,38 +283,17 @@ fn setup_refuses_a_tarball_whose_hash_does_not_match_and_leaves_nothing() {
 #[test]
 fn setup_reports_a_failed_download_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let (lock, lib) = one_lib_lock(
+    let (o, lib) = setup_one_lib(
         dir.path(),
         "lib nope @openzeppelin/contracts 0.0.0-does-not-exist sha512-AAAA",
     );
-    let o = setup(&[
-        ("ONEBALANCER_DEPS_LOCK", &lock),
-        ("ONEBALANCER_LIB_DIR", lib.to_str().unwrap()),
-        ("ONEBALANCER_SKIP", "tools,solc"),
-    ]);
-    assert_one_error_line_setup(
+    assert_one_error_line_prefixed(
         &o,
+        "setup: error:",
         &[
             "download of @openzeppelin/contracts@0.0.0-does-not-exist failed",
             "check the network",
         ],
     );
     assert_eq!(files_under(&lib), Vec::<String>::new());
-}
-
-fn assert_one_error_line_setup(o: &std::process::Output, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(1), "exit code; stderr:\n{err}");
-    let lines: Vec<&str> = err
-        .lines()
-        .filter(|l| l.starts_with("setup: error:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "exactly one error line expected:\n{err}");
-    for n in needles {
-        assert!(
-            lines[0].contains(n),
-            "error line lacks {n:?}:\n{}",
-            lines[0]
-        );
-    }
 }

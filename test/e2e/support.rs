@@ -84,10 +84,15 @@ pub fn stderr(o: &Output) -> String {
 /// Asserts a failed run printed exactly one `error:` line containing every `needles`, and no
 /// panic.
 pub fn assert_one_error_line(o: &Output, needles: &[&str]) {
+    assert_one_error_line_prefixed(o, "error:", needles);
+}
+
+/// As [`assert_one_error_line`], for error lines that start with `prefix`.
+pub fn assert_one_error_line_prefixed(o: &Output, prefix: &str, needles: &[&str]) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(1), "exit code; stderr:\n{err}");
     assert!(!err.contains("panicked"), "panic:\n{err}");
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with(prefix)).collect();
     assert_eq!(lines.len(), 1, "exactly one error line expected:\n{err}");
     for n in needles {
         assert!(
