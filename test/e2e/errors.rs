@@ -297,3 +297,65 @@ fn setup_reports_a_failed_download_and_leaves_nothing() {
     );
     assert_eq!(files_under(&lib), Vec::<String>::new());
 }
+
+/// A keystore made by `cast wallet new`: the right password deploys (a dry run here, to need no
+/// funds), a wrong one is refused in one line naming the keystore.
+#[test]
+fn keystore_decrypts_with_its_password_and_a_wrong_one_is_named() {
+    let chain = anvil();
+    let dir = tempfile::tempdir().unwrap();
+    let cast = root().join(".tools/bin/cast");
+    let made = Command::new(cast)
+        .args([
+            "wallet",
+            "new",
+            dir.path().to_str().unwrap(),
+            "--unsafe-password",
+            "correct horse",
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = stdout(&made);
+    let address = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Address:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let keystore = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let args = [
+        "--rpc-url",
+        &chain.endpoint(),
+        "--keystore",
+        keystore.to_str().unwrap(),
+        "--dry-run",
+        "--no-build",
+    ];
+
+    let o = run_bin(
+        deploy_bin(),
+        &args,
+        &[("ONEBALANCER_KEYSTORE_PASSWORD", "correct horse")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("chain 31337 as {address}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("would deploy"), "{}", stdout(&o));
+
+    let o = run_bin(
+        deploy_bin(),
+        &args,
+        &[("ONEBALANCER_KEYSTORE_PASSWORD", "wrong")],
+    );
+    assert_one_error_line(&o, &["cannot decrypt keystore", keystore.to_str().unwrap()]);
+    assert!(!stderr(&o).contains("correct horse"));
+}
