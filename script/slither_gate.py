@@ -25,6 +25,18 @@ def own(finding):
     return False
 
 
+class GateError(Exception):
+    """A problem that stops the gate, with its fix."""
+
+
+def read_json(path, what, fix):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError) as err:
+        raise GateError(f"cannot read {what} {path}: {err} — {fix}") from err
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", required=True)
@@ -32,19 +44,13 @@ def main():
     args = parser.parse_args()
 
     try:
-        with open(args.report, encoding="utf-8") as f:
-            report = json.load(f)
-    except (OSError, json.JSONDecodeError) as err:
-        print(f"slither gate: error: cannot read report {args.report}: {err} — did slither run?", file=sys.stderr)
+        report = read_json(args.report, "report", "did slither run?")
+        triage = read_json(args.triage, "triage file", "fix its JSON")
+    except GateError as err:
+        print(f"slither gate: error: {err}", file=sys.stderr)
         return 1
     if not report.get("success", False):
         print(f"slither gate: error: slither failed: {report.get('error')} — run it by hand to see why", file=sys.stderr)
-        return 1
-    try:
-        with open(args.triage, encoding="utf-8") as f:
-            triage = json.load(f)
-    except (OSError, json.JSONDecodeError) as err:
-        print(f"slither gate: error: cannot read triage file {args.triage}: {err} — fix its JSON", file=sys.stderr)
         return 1
     for entry in triage:
         if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "id", "reason")):

@@ -68,10 +68,7 @@ pub async fn run(args: DeployArgs) -> eyre::Result<()> {
         Err(SignerError::Missing) if args.dry_run && args.from.is_some() => None,
         Err(e) => return Err(e.into()),
     };
-    let config = match &args.config {
-        Some(path) => DeployConfig::from_file(path)?,
-        None => DeployConfig::default(),
-    };
+    let config = DeployConfig::load(args.config.as_deref())?;
     let project = Project::locate()?;
 
     let conn = match (signer, args.from) {

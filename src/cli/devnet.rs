@@ -45,10 +45,7 @@ pub struct DevnetArgs {
 /// Runs the devnet.
 pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let project = Project::locate()?;
-    let config = match &args.config {
-        Some(path) => DeployConfig::from_file(path)?,
-        None => DeployConfig::default(),
-    };
+    let config = DeployConfig::load(args.config.as_deref())?;
     let manifest_path = if args.manifest.is_absolute() {
         args.manifest.clone()
     } else {

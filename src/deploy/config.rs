@@ -206,6 +206,11 @@ impl Default for FeedConfig {
 }
 
 impl DeployConfig {
+    /// Reads `path`, or the defaults when no file is given.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        path.map_or_else(|| Ok(Self::default()), Self::from_file)
+    }
+
     /// Reads a TOML file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
