@@ -7,10 +7,12 @@
 //! - [`chain`] holds every piece of chain I/O: `sol!` bindings, providers and signers, anvil;
 //! - [`deploy`] is the deployer shared by `script/deploy.rs` and `onebalancer devnet`: a plan of
 //!   contracts and configuration calls, executed idempotently against a JSON manifest;
+//! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
 //! - [`cli`] has one module per subcommand.
 
 pub mod artifacts;
 pub mod chain;
 pub mod cli;
 pub mod deploy;
+pub mod model;
 pub mod project;
