@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IBalancer} from "./interfaces/IBalancer.sol";
+import {IBalancerFactory} from "./interfaces/IBalancerFactory.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
+
+/// @title Balancer factory: EIP-1167 clones carrying their asset configuration as immutable args.
+/// @notice The implementations are deployed once, separately; the factory's own code stays small.
+contract BalancerFactory is IBalancerFactory {
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+
+    /// @notice The DriftBalancer implementation.
+    address public immutable driftImplementation;
+    /// @notice The TimeBalancer implementation.
+    address public immutable timeImplementation;
+
+    constructor(address drift, address time) {
+        driftImplementation = drift;
+        timeImplementation = time;
+    }
+
+    /// @inheritdoc IBalancerFactory
+    function create(
+        Kind kind,
+        IBalancer.Asset[] calldata assets,
+        Protocol calldata protocol,
+        address sequencerFeed,
+        uint32 sequencerGrace,
+        IBalancer.InitParams calldata init
+    ) external returns (address balancer) {
+        _validate(assets);
+        if (protocol.protocol == address(0)) revert InvalidProtocol();
+        bytes32 domain = keccak256(
+            abi.encode(
+                DOMAIN_TYPEHASH,
+                keccak256(bytes(protocol.name)),
+                keccak256(bytes(protocol.version)),
+                block.chainid,
+                protocol.protocol
+            )
+        );
+        bytes memory args = CloneArgs.encode(protocol.protocol, domain, sequencerFeed, sequencerGrace, assets);
+        balancer = Clones.cloneWithImmutableArgs(kind == Kind.Drift ? driftImplementation : timeImplementation, args);
+        IBalancer(balancer).initialize(init);
+        emit BalancerCreated(balancer, kind, init.owner, protocol.protocol, assets);
+    }
+
+    function _validate(IBalancer.Asset[] calldata assets) internal pure {
+        uint256 n = assets.length;
+        if (n == 0 || n > CloneArgs.MAX_ASSETS) revert InvalidAssetCount(n);
+        for (uint256 i; i < n; ++i) {
+            IBalancer.Asset calldata a = assets[i];
+            if (a.token == address(0) || a.feed == address(0) || a.tokenDecimals > 18 || a.feedDecimals > 18) {
+                revert InvalidAsset(i);
+            }
+            if (a.heartbeat == 0) revert InvalidAsset(i);
+            for (uint256 j; j < i; ++j) {
+                if (assets[j].token == a.token) revert InvalidAsset(i);
+            }
+        }
+    }
+}

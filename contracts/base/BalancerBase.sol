@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILimitOrderProtocol, IPreInteraction} from "../interfaces/ILimitOrderProtocol.sol";
+import {CloneArgs} from "../libraries/CloneArgs.sol";
+import {Drift} from "../libraries/Drift.sol";
+import {OrderBook} from "../libraries/OrderBook.sol";
+import {Oracle} from "../libraries/Oracle.sol";
+import {PerformData} from "../libraries/PerformData.sol";
+import {BalancerAdmin} from "./BalancerAdmin.sol";
+
+/// @title The balancer: Automation upkeep, 1inch maker (ERC-1271 + pre-interaction) and share vault.
+/// @notice `checkUpkeep` and `performUpkeep` build the same plan from fresh prices and tracked
+/// balances; the perform re-validates everything, writes one slot (bundle digest, epoch, last perform
+/// times, learnt gas) and publishes the bundle's orders in an event. Takers fill them on the 1inch
+/// protocol; each fill calls `preInteraction`, which books the fill into the tracked balances and
+/// approves exactly the amount the protocol is about to pull.
+abstract contract BalancerBase is
+    BalancerAdmin,
+    AutomationCompatible,
+    IERC1271,
+    IPreInteraction,
+    ReentrancyGuardTransient
+{
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @notice Shares locked forever by the first deposit (defence in depth against share inflation).
+    uint256 public constant DEAD_SHARES = 1000;
+    /// @dev Gas the perform spends after its last measurement (state write, events, return).
+    uint256 internal constant PERFORM_TAIL_GAS = 12_000;
+    /// @dev Margin kept when deciding whether both paths fit in one perform.
+    uint256 internal constant BOTH_PATHS_RESERVE = 30_000;
+    bytes4 internal constant INVALID_SIGNATURE = 0xffffffff;
+
+    /// @notice Everything a check or perform learns from fresh state.
+    struct Eval {
+        CloneArgs.Config c;
+        Params p;
+        State s;
+        uint16[] targets;
+        uint256[] prices; // raw feed answers (0 = not read)
+        uint256[] values; // USD, 18 decimals
+        uint256 total;
+        uint8 triggered;
+        bool calendar; // the global path is due by the calendar (TimeBalancer)
+        bool depeg;
+        Drift.Measure g;
+        Drift.Measure st;
+    }
+
+    constructor() {
+        _initialized = true; // the implementation is never used directly; clones initialise
+    }
+
+    /* ----------------------------------------------------------- LIFECYCLE --- */
+
+    /// @notice Called once by the factory in the transaction that creates the clone.
+    function initialize(InitParams calldata ip) external {
+        if (_initialized) revert AlreadyInitialized();
+        _initialized = true;
+        owner = ip.owner;
+        controller = ip.controller;
+        _forwarder = ip.forwarder;
+        _setTargets(ip.targets);
+        _setParams(ip.params);
+        _setBandLimits(ip.limits);
+        _fillCostUsdE8 = ip.fillCostUsdE8;
+        _dustMarginBps = ip.dustMarginBps;
+        _state.stableGas32 = (uint256(ip.stableGasEstimate) / 32).toUint16();
+        _state.globalGas32 = (uint256(ip.globalGasEstimate) / 32).toUint16();
+        _initCalendar(ip.interval, ip.dustFloorBps);
+        emit Initialized(ip.owner, ip.controller, ip.forwarder, ip.targets);
+    }
+
+    /* ----------------------------------------------------------- AUTOMATION --- */
+
+    /// @notice Chainlink Automation check (simulated from address 0): whether a rebalance is needed,
+    /// and the 8-byte performData (asset bitmap, paths, epoch).
+    function checkUpkeep(bytes calldata)
+        external
+        view
+        override
+        cannotExecute
+        returns (bool upkeepNeeded, bytes memory performData)
+    {
+        State memory s = _state;
+        Params memory p = _params;
+        if (p.paused || _bundleOpen(s, p)) return (false, "");
+        Eval memory e = _evaluate(s, p, 3);
+        if (e.triggered == 0) return (false, "");
+        Plan memory plan = _plan(e, e.triggered);
+        if (plan.orders.length == 0) return (false, "");
+        return (true, PerformData.encode(plan.bitmap, e.triggered, s.epoch));
+    }
+
+    /// @notice Performs a rebalance. performData is untrusted: the epoch must match and every path
+    /// is re-validated; otherwise a cheap custom error and no state change.
+    function performUpkeep(bytes calldata performData) external override nonReentrant {
+        uint256 gasStart = gasleft();
+        if (msg.sender != _forwarder && !isFallbackKeeper[msg.sender]) revert UnauthorizedPerformer(msg.sender);
+        (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
+        State memory s = _state;
+        if (epoch != s.epoch) revert StaleEpoch(epoch, s.epoch);
+        Params memory p = _params;
+        if (p.paused) revert IsPaused();
+        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p)));
+        Eval memory e = _evaluate(s, p, requested);
+        uint8 paths = requested & e.triggered;
+        if (paths == 3 && gasleft() < (uint256(s.stableGas32) + s.globalGas32) * 32 + BOTH_PATHS_RESERVE) {
+            paths = _preferred(e);
+        }
+        if (paths == 0) revert UpkeepNotNeeded(requested);
+        Plan memory plan = _plan(e, paths);
+        if (plan.orders.length == 0) revert UpkeepNotNeeded(requested);
+        _commit(s, p, plan, gasStart);
+    }
+
+    /* ---------------------------------------------------------------- 1INCH --- */
+
+    /// @notice ERC-1271: valid only for an order of the current, unexpired bundle. `signature` is
+    /// `abi.encode(bytes32[] hashes)`, every order hash of the bundle in publication order.
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        bytes32[] memory hashes = abi.decode(signature, (bytes32[]));
+        State memory s = _state;
+        if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) return INVALID_SIGNATURE;
+        if (block.timestamp > _expiry(s, _params)) return INVALID_SIGNATURE;
+        for (uint256 i; i < hashes.length; ++i) {
+            if (hashes[i] == hash) return IERC1271.isValidSignature.selector;
+        }
+        return INVALID_SIGNATURE;
+    }
+
+    /// @notice Called by the protocol before a fill's transfers: books the fill into the tracked
+    /// balances and approves exactly `makingAmount`, so the protocol never holds a standing allowance.
+    function preInteraction(
+        ILimitOrderProtocol.Order calldata order,
+        bytes calldata,
+        bytes32 orderHash,
+        address,
+        uint256 makingAmount,
+        uint256 takingAmount,
+        uint256,
+        bytes calldata
+    ) external override {
+        _bookFill(order, orderHash, makingAmount, takingAmount);
+    }
+
+    /* ---------------------------------------------------------------- VAULT --- */
+
+    /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit.
+    function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
+        if (amount == 0) revert ZeroAmount();
+        if (_params.paused) revert IsPaused();
+        CloneArgs.Config memory c = _config();
+        uint256 idx = _indexOf(c, token);
+        uint256[] memory prices = _readPrices(c, type(uint256).max);
+        uint256 total = _total(c, prices, _valuesOf(c, prices));
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert FeeOnTransfer(token, amount, received);
+        uint256 value = Drift.value(amount, prices[idx], c.decimals[idx]);
+        uint256 supply = totalShares;
+        if (supply == 0) {
+            if (value <= DEAD_SHARES) revert DepositTooSmall(value);
+            shares = value - DEAD_SHARES;
+            sharesOf[address(0)] = DEAD_SHARES;
+            supply = DEAD_SHARES;
+        } else {
+            if (total == 0) revert DepositTooSmall(value);
+            shares = value * supply / total;
+            if (shares == 0) revert DepositTooSmall(value);
+        }
+        _balances[idx] += amount.toUint128();
+        sharesOf[msg.sender] += shares;
+        totalShares = supply + shares;
+        emit Funded(msg.sender, token, amount, value, shares);
+    }
+
+    /// @notice Burns `shares` and pays their pro-rata part of every tracked balance, in kind (no
+    /// oracle involved, so it works even when a feed is down or the balancer is paused). A bundle
+    /// still open is cancelled: its orders were sized for the portfolio before the withdrawal.
+    function withdraw(uint256 shares) external nonReentrant returns (uint256[] memory amounts) {
+        if (shares == 0) revert ZeroAmount();
+        uint256 held = sharesOf[msg.sender];
+        if (held < shares) revert InsufficientShares(msg.sender, held, shares);
+        CloneArgs.Config memory c = _config();
+        uint256 supply = totalShares;
+        amounts = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            uint256 b = _balances[i];
+            amounts[i] = b * shares / supply;
+            _balances[i] = uint128(b - amounts[i]);
+        }
+        sharesOf[msg.sender] = held - shares;
+        totalShares = supply - shares;
+        if (_state.digest != 0) {
+            _state.digest = 0;
+            emit BundleCancelled(_state.epoch);
+        }
+        for (uint256 i; i < c.n; ++i) {
+            if (amounts[i] != 0) IERC20(c.tokens[i]).safeTransfer(msg.sender, amounts[i]);
+        }
+        emit Withdrawn(msg.sender, shares, amounts);
+    }
+
+    /* ---------------------------------------------------------------- VIEWS --- */
+
+    /// @notice The assets, as fixed at creation.
+    function assets() external view returns (Asset[] memory out) {
+        CloneArgs.Config memory c = _config();
+        out = new Asset[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            out[i] = Asset({
+                token: c.tokens[i],
+                feed: c.feeds[i],
+                tokenDecimals: uint8(c.decimals[i] - c.feedDecimals[i]),
+                feedDecimals: uint8(c.feedDecimals[i]),
+                heartbeat: uint32(c.heartbeats[i]),
+                stable: c.stableMask >> i & 1 == 1
+            });
+        }
+    }
+
+    /// @notice The 1inch protocol and the EIP-712 domain separator orders are signed under.
+    function protocol() external view returns (address protocolAddress, bytes32 domainSeparator) {
+        CloneArgs.Config memory c = _config();
+        return (c.protocol, c.domainSeparator);
+    }
+
+    /// @notice Tracked balances, in asset order.
+    function balances() external view returns (uint256[] memory out) {
+        uint256 n = _config().n;
+        out = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            out[i] = _balances[i];
+        }
+    }
+
+    /// @notice Target weights in bps, in asset order.
+    function targets() external view returns (uint16[] memory) {
+        return _unpackTargets(_config().n);
+    }
+
+    /// @notice Portfolio value in USD (18 decimals) at current oracle prices.
+    function totalValue() external view returns (uint256) {
+        CloneArgs.Config memory c = _config();
+        uint256[] memory prices = _readPrices(c, type(uint256).max);
+        return _total(c, prices, _valuesOf(c, prices));
+    }
+
+    /* ------------------------------------------------------------- INTERNAL --- */
+
+    /// @dev Reads what the due paths among `paths` need (a stable-only evaluation reads only the
+    /// stables' feeds) and decides which are triggered.
+    function _evaluate(State memory s, Params memory p, uint8 paths) internal view returns (Eval memory e) {
+        e.s = s;
+        e.p = p;
+        e.c = _config();
+        bool stableDue = paths & PerformData.PATH_STABLE != 0 && e.c.stableMask != 0
+            && _elapsed(s.lastStableAt, p.stableCooldown);
+        bool wantGlobal = paths & PerformData.PATH_GLOBAL != 0;
+        bool globalDue = wantGlobal && _elapsed(s.lastGlobalAt, p.globalCooldown);
+        e.calendar = wantGlobal && _calendarDue(s);
+        if (!stableDue && !globalDue && !e.calendar) return e;
+        if (e.c.sequencerFeed != address(0)) Oracle.checkSequencer(e.c.sequencerFeed, e.c.sequencerGrace);
+        e.targets = _unpackTargets(e.c.n);
+        e.prices = _readPrices(e.c, globalDue || e.calendar ? type(uint256).max : e.c.stableMask);
+        e.values = _valuesOf(e.c, e.prices);
+        if (stableDue) {
+            e.st = Drift.stableMeasure(e.values, e.targets, e.c.stableMask);
+            e.depeg = Drift.depegged(_normalised(e.c, e.prices), e.c.stableMask, p.depegBps);
+            if (e.depeg || Drift.exceeds(e.st, p.stableDriftBps)) e.triggered |= PerformData.PATH_STABLE;
+        }
+        if (globalDue || e.calendar) {
+            e.total = _total(e.c, e.prices, e.values);
+            e.g = Drift.globalMeasure(e.values, e.targets, e.c.stableMask, e.total);
+            bool drifted = globalDue && Drift.exceeds(e.g, p.driftBps);
+            e.calendar = !drifted && e.calendar && Drift.exceeds(e.g, dustFloorBps);
+            if (drifted || e.calendar) e.triggered |= PerformData.PATH_GLOBAL;
+        }
+    }
+
+    /// @dev Trades to the clear-band edge (or to target for calendar and depeg rebalances), netted,
+    /// dust-filtered and turned into orders.
+    function _plan(Eval memory e, uint8 paths) internal view returns (Plan memory plan) {
+        int256[] memory deltas = new int256[](e.c.n);
+        plan.paths = paths;
+        if (paths & PerformData.PATH_STABLE != 0) {
+            uint256 aim = e.depeg ? 0 : Drift.aimBps(e.st, e.p.stableClearBps, e.p.maxSlippageBps);
+            (uint256 num, uint256 den) = Drift.lambda(e.st, aim);
+            Drift.addStableDeltas(deltas, e.values, e.targets, e.c.stableMask, num, den);
+            plan.driftBeforeBps = uint32(Drift.maxBps(e.st));
+            plan.expectedAfterBps = uint32(aim);
+        }
+        if (paths & PerformData.PATH_GLOBAL != 0) {
+            uint256 aim = e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps);
+            (uint256 num, uint256 den) = Drift.lambda(e.g, aim);
+            Drift.addGlobalDeltas(deltas, e.values, e.targets, e.c.stableMask, e.total, num, den);
+            plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
+            plan.expectedAfterBps = uint32(aim);
+        }
+        OrderBook.Trade[] memory trades = OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
+        (plan.orders, plan.hashes, plan.bitmap) = OrderBook.build(trades, _market(e), address(this));
+    }
+
+    /// @dev Writes the one state slot and emits the bundle and its GasProfile.
+    function _commit(State memory s, Params memory p, Plan memory plan, uint256 gasStart) internal {
+        s.digest = bytes16(keccak256(abi.encodePacked(plan.hashes)));
+        s.epoch += 1;
+        uint32 now32 = uint32(block.timestamp);
+        if (plan.paths & PerformData.PATH_STABLE != 0) s.lastStableAt = now32;
+        if (plan.paths & PerformData.PATH_GLOBAL != 0) s.lastGlobalAt = now32;
+        uint256 used = gasStart - gasleft() + PERFORM_TAIL_GAS;
+        _learnGas(s, plan.paths, used);
+        _state = s;
+        emit OrdersPublished(s.epoch, uint64(block.timestamp + p.orderTtl), plan.orders);
+        emit GasProfile(
+            plan.paths,
+            plan.bitmap,
+            uint32(used),
+            plan.driftBeforeBps,
+            plan.expectedAfterBps,
+            uint8(plan.orders.length)
+        );
+    }
+
+    /// @dev Per-path gas estimates: an exponential average (weight 1/4) of measured performs; a perform
+    /// running both paths is split between them in proportion to their estimates.
+    function _learnGas(State memory s, uint8 paths, uint256 used) internal pure {
+        uint256 g32 = used / 32;
+        if (paths == 3) {
+            uint256 sum = uint256(s.stableGas32) + s.globalGas32;
+            uint256 stablePart = sum == 0 ? g32 / 2 : g32 * s.stableGas32 / sum;
+            s.stableGas32 = _avg(s.stableGas32, stablePart);
+            s.globalGas32 = _avg(s.globalGas32, g32 - stablePart);
+        } else if (paths == PerformData.PATH_STABLE) {
+            s.stableGas32 = _avg(s.stableGas32, g32);
+        } else {
+            s.globalGas32 = _avg(s.globalGas32, g32);
+        }
+    }
+
+    /// @dev When both paths trigger and gas allows only one: the higher expected drift reduction
+    /// (in portfolio bps) per unit of estimated gas.
+    function _preferred(Eval memory e) internal pure returns (uint8) {
+        uint256 gRed = Drift.maxBps(e.g) - (e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps));
+        uint256 sAim = e.depeg ? 0 : Drift.aimBps(e.st, e.p.stableClearBps, e.p.maxSlippageBps);
+        (, uint256 ts) = Drift.slice(e.values, e.targets, e.c.stableMask);
+        uint256 sRed = (Drift.maxBps(e.st) - sAim) * ts / Drift.BPS;
+        return gRed * (uint256(e.s.stableGas32) + 1) >= sRed * (uint256(e.s.globalGas32) + 1)
+            ? PerformData.PATH_GLOBAL
+            : PerformData.PATH_STABLE;
+    }
+
+    function _market(Eval memory e) internal view returns (OrderBook.Market memory m) {
+        m.tokens = e.c.tokens;
+        m.prices = e.prices;
+        m.decimals = e.c.decimals;
+        m.stableMask = e.c.stableMask;
+        m.maxSlippageBps = e.p.maxSlippageBps;
+        m.gridLevels = e.p.gridLevels;
+        m.gridSpacingBps = e.p.gridSpacingBps;
+        m.epoch = uint256(e.s.epoch) + 1;
+        m.expiry = block.timestamp + e.p.orderTtl;
+        m.domainSeparator = e.c.domainSeparator;
+    }
+
+    function _readPrices(CloneArgs.Config memory c, uint256 mask) internal view returns (uint256[] memory prices) {
+        prices = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feeds[i], c.heartbeats[i]);
+        }
+    }
+
+    function _valuesOf(CloneArgs.Config memory c, uint256[] memory prices)
+        internal
+        view
+        returns (uint256[] memory values)
+    {
+        values = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            if (prices[i] != 0) values[i] = Drift.value(_balances[i], prices[i], c.decimals[i]);
+        }
+    }
+
+    function _total(CloneArgs.Config memory, uint256[] memory, uint256[] memory values)
+        internal
+        pure
+        returns (uint256 total)
+    {
+        for (uint256 i; i < values.length; ++i) {
+            total += values[i];
+        }
+    }
+
+    /// @dev USD per whole token, 18 decimals, for the depeg comparison.
+    function _normalised(CloneArgs.Config memory c, uint256[] memory prices)
+        internal
+        pure
+        returns (uint256[] memory out)
+    {
+        out = new uint256[](c.n);
+        for (uint256 i; i < c.n; ++i) {
+            out[i] = prices[i] * 10 ** (18 - c.feedDecimals[i]);
+        }
+    }
+
+    /// @dev The fill must belong to the current bundle; the protocol is the only caller.
+    function _bookFill(ILimitOrderProtocol.Order calldata order, bytes32 orderHash, uint256 making, uint256 taking)
+        internal
+    {
+        CloneArgs.Config memory c = _config();
+        if (msg.sender != c.protocol) revert OnlyProtocol(msg.sender);
+        State memory s = _state;
+        uint256 orderEpoch = OrderBook.epochOf(order);
+        if (s.digest == 0 || orderEpoch != s.epoch) revert NotCurrentBundle(uint32(orderEpoch), s.epoch);
+        address sell = address(uint160(order.makerAsset));
+        _balances[_indexOf(c, sell)] -= making.toUint128();
+        _balances[_indexOf(c, address(uint160(order.takerAsset)))] += taking.toUint128();
+        IERC20(sell).forceApprove(c.protocol, making);
+        emit Filled(orderHash, sell, making, taking);
+    }
+
+    function _config() internal view returns (CloneArgs.Config memory) {
+        return CloneArgs.decode(Clones.fetchCloneArgs(address(this)));
+    }
+
+    function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256) {
+        for (uint256 i; i < c.n; ++i) {
+            if (c.tokens[i] == token) return i;
+        }
+        revert UnknownAsset(token);
+    }
+
+    function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {
+        uint256 packed = _targets;
+        t = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            t[i] = uint16(packed >> (16 * i));
+        }
+    }
+
+    function _setTargets(uint16[] calldata t) internal override {
+        uint256 n = _config().n;
+        uint256 sum;
+        uint256 packed;
+        for (uint256 i; i < t.length; ++i) {
+            sum += t[i];
+            packed |= uint256(t[i]) << (16 * i);
+        }
+        if (t.length != n || sum != Drift.BPS) revert InvalidTargets(t.length, sum);
+        _targets = packed;
+        emit TargetsUpdated(t);
+    }
+
+    function _bundleOpen(State memory s, Params memory p) internal view returns (bool) {
+        return s.digest != 0 && block.timestamp <= _expiry(s, p);
+    }
+
+    function _expiry(State memory s, Params memory p) internal pure returns (uint256) {
+        uint256 last = s.lastStableAt > s.lastGlobalAt ? s.lastStableAt : s.lastGlobalAt;
+        return last + p.orderTtl;
+    }
+
+    /// @dev Whether `period` has passed since `last` (0 = never happened).
+    function _elapsed(uint32 last, uint256 period) internal view returns (bool) {
+        return last == 0 || block.timestamp >= uint256(last) + period;
+    }
+
+    function _avg(uint16 old, uint256 sample) private pure returns (uint16) {
+        uint256 v = (uint256(old) * 3 + sample) / 4;
+        return v > type(uint16).max ? type(uint16).max : uint16(v);
+    }
+
+    /// @dev TimeBalancer: whether the calendar rebalance is due.
+    function _calendarDue(State memory s) internal view virtual returns (bool);
+
+    /// @dev TimeBalancer: stores and checks the interval and dust floor.
+    function _initCalendar(uint32 interval_, uint16 dustFloorBps_) internal virtual;
+}

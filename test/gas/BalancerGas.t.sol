@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AutomationCompatibleInterface} from
+    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
+import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
+import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {FloorProbe} from "./FloorProbe.sol";
+
+/// @title Named gas snapshots of the balancers, each perform beside its floor probe.
+/// @notice Runs in isolation mode (foundry.toml `isolate = true`): every call below is its own
+/// transaction, so intrinsic gas, calldata and cold account/storage access all count.
+contract BalancerGasTest is BalancerFixture {
+    address internal alice = makeAddr("alice");
+
+    function test_gas_performStable_n4() public {
+        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        _fundAtTargets(b, alice, 1_000_000);
+        _setPrice(0, 0.985e8); // USDC depegs by 1.5 %: the stable path alone
+        (bool needed, bytes memory data) = _check(b);
+        assertTrue(needed);
+        assertEq(uint8(data[5]) & 3, PATH_STABLE, "stable path only");
+        uint256 orders = _measuredPerform(b, data, "perform stable n4");
+        _floor(0x3, orders, "floor stable n4");
+    }
+
+    function test_gas_performGlobal_n4() public {
+        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        _fundAtTargets(b, alice, 1_000_000);
+        _setPrice(3, 3_400e8); // WETH +13 %
+        (bool needed, bytes memory data) = _check(b);
+        assertTrue(needed);
+        assertEq(uint8(data[5]) & 3, PATH_GLOBAL, "global path only");
+        uint256 orders = _measuredPerform(b, data, "perform global n4");
+        _floor(0xf, orders, "floor global n4");
+    }
+
+    function test_gas_performGlobal_n16() public {
+        uint16[] memory t = new uint16[](16);
+        for (uint256 i; i < 16; ++i) {
+            _addAsset(string.concat("T", vm.toString(i)), uint8(6 + i % 13), 8, int256(10 ** (8 + i % 4)));
+            t[i] = 625;
+        }
+        IBalancer b = _create(IBalancerFactory.Kind.Drift, 0xf, _init(t)); // 4 stables, 12 volatile
+        _fundAtTargets(b, alice, 1_000_000);
+        for (uint256 i = 4; i < 16; i += 2) {
+            (, int256 p,,,) = feeds[i].latestRoundData();
+            _setPrice(i, p * 13 / 10); // half the volatile assets +30 %
+        }
+        (bool needed, bytes memory data) = _check(b);
+        assertTrue(needed);
+        assertEq(uint8(data[5]) & 3, PATH_GLOBAL, "global path only");
+        uint256 orders = _measuredPerform(b, data, "perform global n16");
+        _floor(0xffff, orders, "floor global n16");
+    }
+
+    function test_gas_fundWithdrawFill() public {
+        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        _fundAtTargets(b, alice, 1_000_000);
+        address bob = makeAddr("bob");
+        uint256 amount = _unitsFor(3, 10_000);
+        tokens[3].mint(bob, amount);
+        vm.prank(bob);
+        tokens[3].approve(address(b), amount);
+        vm.prank(bob);
+        uint256 shares = b.fund(address(tokens[3]), amount);
+        vm.snapshotGasLastCall("fund");
+
+        vm.prank(bob);
+        b.withdraw(shares);
+        vm.snapshotGasLastCall("withdraw");
+
+        _setPrice(3, 3_400e8);
+        (, bytes memory data) = _check(b);
+        (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) = _perform(b, data);
+        ILimitOrderProtocol.Order memory o = orders[0];
+        _prepareTaker(o);
+        vm.prank(taker);
+        lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        vm.snapshotGasLastCall("fill");
+    }
+
+    function _measuredPerform(IBalancer b, bytes memory data, string memory name) internal returns (uint256) {
+        vm.recordLogs();
+        vm.prank(forwarder);
+        AutomationCompatibleInterface(address(b)).performUpkeep(data);
+        uint256 gas = vm.snapshotGasLastCall(name);
+        uint256 orders = _published(vm.getRecordedLogs()).length;
+        emit log_named_uint(string.concat(name, " orders"), orders);
+        emit log_named_uint(name, gas);
+        return orders;
+    }
+
+    function _floor(uint256 mask, uint256 orders, string memory name) internal {
+        address[] memory f = new address[](feeds.length);
+        for (uint256 i; i < feeds.length; ++i) {
+            f[i] = address(feeds[i]);
+        }
+        FloorProbe probe = new FloorProbe(f, mask, orders);
+        probe.run();
+        emit log_named_uint(name, vm.snapshotGasLastCall(name));
+    }
+
+    function _prepareTaker(ILimitOrderProtocol.Order memory o) internal {
+        address buy = address(uint160(o.takerAsset));
+        uint256 i;
+        while (address(tokens[i]) != buy) ++i;
+        tokens[i].mint(taker, o.takingAmount);
+        vm.prank(taker);
+        tokens[i].approve(address(lop), o.takingAmount);
+    }
+}

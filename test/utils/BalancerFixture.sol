@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
+import {AutomationCompatibleInterface} from
+    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
+import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
+import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
+import {IMockV3Aggregator} from "./ChainlinkInterfaces.sol";
+import {TestERC20} from "./TestERC20.sol";
+
+/// @title BalancerFixture
+/// @notice The real 1inch Limit Order Protocol, MockV3Aggregator USD feeds the test drives, test
+/// tokens, and balancers created through the real factory from the built implementations.
+/// The demo portfolio: USDC (6 decimals) and DAI (18) as stables at 20 % each, WBTC (8) and WETH (18)
+/// at 30 % each.
+abstract contract BalancerFixture is Test {
+    uint256 internal constant MAKER_AMOUNT_FLAG = 1 << 255; // TakerTraits: `amount` is the making amount
+    uint256 internal constant PATH_STABLE = 1;
+    uint256 internal constant PATH_GLOBAL = 2;
+    uint32 internal constant HEARTBEAT = 1 days;
+
+    error ArtifactNotBuilt(string path);
+
+    ILimitOrderProtocol internal lop;
+    BalancerFactory internal factory;
+    address internal forwarder = makeAddr("chainlink-forwarder");
+    address internal fallbackKeeper = makeAddr("fallback-keeper");
+    address internal taker = makeAddr("taker");
+    address internal controllerAddr = makeAddr("controller");
+
+    TestERC20[] internal tokens;
+    IMockV3Aggregator[] internal feeds;
+
+    function setUp() public virtual {
+        vm.warp(1_763_000_000); // a realistic clock (cooldowns and expiries are absolute times)
+        address weth = _deployArtifact("WETH9.sol", "WETH9", "");
+        lop = ILimitOrderProtocol(_deployArtifact("LimitOrderProtocol.sol", "LimitOrderProtocol", abi.encode(weth)));
+        address drift = _deployArtifact("DriftBalancer.sol", "DriftBalancer", "");
+        address time = _deployArtifact("TimeBalancer.sol", "TimeBalancer", "");
+        factory = new BalancerFactory(drift, time);
+        vm.label(address(lop), "LimitOrderProtocol");
+    }
+
+    /* ------------------------------------------------------------ PORTFOLIO --- */
+
+    /// @notice Adds an asset with a fresh token and feed; returns its index.
+    function _addAsset(string memory symbol, uint8 decimals, uint8 feedDecimals, int256 price)
+        internal
+        returns (uint256)
+    {
+        TestERC20 t = new TestERC20(symbol, symbol, decimals);
+        IMockV3Aggregator f = IMockV3Aggregator(
+            _deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(feedDecimals, price))
+        );
+        vm.label(address(t), symbol);
+        vm.label(address(f), string.concat(symbol, "/USD"));
+        tokens.push(t);
+        feeds.push(f);
+        return tokens.length - 1;
+    }
+
+    /// @notice The demo portfolio's four assets.
+    function _demoAssets() internal {
+        _addAsset("USDC", 6, 8, 1e8);
+        _addAsset("DAI", 18, 8, 1e8);
+        _addAsset("WBTC", 8, 8, 60_000e8);
+        _addAsset("WETH", 18, 8, 3_000e8);
+    }
+
+    function _assets(uint256 stableMask) internal view returns (IBalancer.Asset[] memory a) {
+        a = new IBalancer.Asset[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) {
+            a[i] = IBalancer.Asset({
+                token: address(tokens[i]),
+                feed: address(feeds[i]),
+                tokenDecimals: tokens[i].decimals(),
+                feedDecimals: feeds[i].decimals(),
+                heartbeat: HEARTBEAT,
+                stable: stableMask >> i & 1 == 1
+            });
+        }
+    }
+
+    function _defaultParams() internal pure returns (IBalancer.Params memory) {
+        return IBalancer.Params({
+            driftBps: 200,
+            clearBps: 175,
+            stableDriftBps: 100,
+            stableClearBps: 50,
+            depegBps: 100,
+            maxSlippageBps: 30,
+            gridLevels: 3,
+            gridSpacingBps: 5,
+            stableCooldown: 1 hours,
+            globalCooldown: 6 hours,
+            orderTtl: 10 minutes,
+            paused: false
+        });
+    }
+
+    function _init(uint16[] memory targets) internal view returns (IBalancer.InitParams memory ip) {
+        ip.owner = address(this);
+        ip.controller = controllerAddr;
+        ip.forwarder = forwarder;
+        ip.targets = targets;
+        ip.params = _defaultParams();
+        ip.limits = IBalancer.BandLimits({
+            minDriftBps: 100, maxDriftBps: 500, minStableDriftBps: 50, maxStableDriftBps: 300
+        });
+        ip.fillCostUsdE8 = 50_000_000; // $0.50 per fill
+        ip.dustMarginBps = 20_000; // x2 → dust $1
+        ip.stableGasEstimate = 80_000;
+        ip.globalGasEstimate = 130_000;
+    }
+
+    function _create(IBalancerFactory.Kind kind, uint256 stableMask, IBalancer.InitParams memory ip)
+        internal
+        returns (IBalancer b)
+    {
+        if (kind == IBalancerFactory.Kind.Time && ip.interval == 0) {
+            ip.interval = 1 days;
+            ip.dustFloorBps = 10;
+        }
+        b = IBalancer(
+            factory.create(
+                kind,
+                _assets(stableMask),
+                IBalancerFactory.Protocol(address(lop), "1inch Limit Order Protocol", "4"),
+                address(0),
+                0,
+                ip
+            )
+        );
+        vm.label(address(b), kind == IBalancerFactory.Kind.Drift ? "DriftBalancer" : "TimeBalancer");
+    }
+
+    /// @notice The demo DriftBalancer: USDC, DAI stable 20 % each; WBTC, WETH 30 % each.
+    function _demo(IBalancerFactory.Kind kind) internal returns (IBalancer) {
+        _demoAssets();
+        return _create(kind, 0x3, _init(_targets4()));
+    }
+
+    function _targets4() internal pure returns (uint16[] memory t) {
+        t = new uint16[](4);
+        (t[0], t[1], t[2], t[3]) = (2000, 2000, 3000, 3000);
+    }
+
+    /* ----------------------------------------------------------------- MONEY --- */
+
+    /// @notice Token units of asset i worth `usd` (whole dollars) at its current price.
+    function _unitsFor(uint256 i, uint256 usd) internal view returns (uint256) {
+        (, int256 p,,,) = feeds[i].latestRoundData();
+        return usd * 10 ** (tokens[i].decimals() + feeds[i].decimals()) / uint256(p);
+    }
+
+    /// @notice `user` deposits `amount` of asset i.
+    function _fund(IBalancer b, address user, uint256 i, uint256 amount) internal returns (uint256 shares) {
+        tokens[i].mint(user, amount);
+        vm.startPrank(user);
+        tokens[i].approve(address(b), amount);
+        shares = b.fund(address(tokens[i]), amount);
+        vm.stopPrank();
+    }
+
+    /// @notice `user` deposits `usd` dollars spread exactly at the targets.
+    function _fundAtTargets(IBalancer b, address user, uint256 usd) internal {
+        uint16[] memory t = b.targets();
+        for (uint256 i; i < t.length; ++i) {
+            _fund(b, user, i, _unitsFor(i, usd * t[i] / 10_000));
+        }
+    }
+
+    function _setPrice(uint256 i, int256 price) internal {
+        feeds[i].updateAnswer(price);
+    }
+
+    /// @notice Moves time and re-posts every feed's answer (so nothing is stale).
+    function _warp(uint256 secs) internal {
+        vm.warp(block.timestamp + secs);
+        for (uint256 i; i < feeds.length; ++i) {
+            (, int256 p,,,) = feeds[i].latestRoundData();
+            feeds[i].updateAnswer(p);
+        }
+    }
+
+    /* ------------------------------------------------------------ AUTOMATION --- */
+
+    /// @notice checkUpkeep as Chainlink simulates it (eth_call from address 0).
+    function _check(IBalancer b) internal returns (bool needed, bytes memory data) {
+        vm.prank(address(0), address(0));
+        return AutomationCompatibleInterface(address(b)).checkUpkeep("");
+    }
+
+    /// @notice Checks, performs as the forwarder, and returns the published orders and hashes.
+    function _checkAndPerform(IBalancer b)
+        internal
+        returns (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes)
+    {
+        (bool needed, bytes memory data) = _check(b);
+        assertTrue(needed, "upkeep needed");
+        return _perform(b, data);
+    }
+
+    function _perform(IBalancer b, bytes memory data)
+        internal
+        returns (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes)
+    {
+        vm.recordLogs();
+        vm.prank(forwarder);
+        AutomationCompatibleInterface(address(b)).performUpkeep(data);
+        orders = _published(vm.getRecordedLogs());
+        hashes = new bytes32[](orders.length);
+        for (uint256 i; i < orders.length; ++i) {
+            hashes[i] = lop.hashOrder(orders[i]);
+        }
+    }
+
+    function _published(Vm.Log[] memory logs) internal pure returns (ILimitOrderProtocol.Order[] memory orders) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
+                (, orders) = abi.decode(logs[i].data, (uint64, ILimitOrderProtocol.Order[]));
+            }
+        }
+    }
+
+    /// @notice A taker fills order k of the bundle in full through `fillContractOrder`.
+    function _fill(ILimitOrderProtocol.Order memory o, bytes32[] memory hashes)
+        internal
+        returns (uint256 making, uint256 taking)
+    {
+        TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
+        buy.mint(taker, o.takingAmount);
+        vm.startPrank(taker);
+        buy.approve(address(lop), o.takingAmount);
+        (making, taking,) = lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        vm.stopPrank();
+    }
+
+    function _fillAll(ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) internal {
+        for (uint256 i; i < orders.length; ++i) {
+            _fill(orders[i], hashes);
+        }
+    }
+
+    /* ---------------------------------------------------------------- DRIFT --- */
+
+    /// @notice Reference global drift (bps, rounded down) of the balancer's tracked portfolio,
+    /// computed independently of the contract's library.
+    function _maxGlobalDriftBps(IBalancer b, uint256 stableMask) internal view returns (uint256 maxBps) {
+        (uint256[] memory v, uint256 total) = _values(b);
+        uint16[] memory t = b.targets();
+        uint256 sv;
+        uint256 st;
+        for (uint256 i; i < v.length; ++i) {
+            if (stableMask >> i & 1 == 1) {
+                sv += v[i];
+                st += t[i];
+            } else {
+                maxBps = _max(maxBps, _absDiff(v[i] * 10_000, t[i] * total) / total);
+            }
+        }
+        if (st > 0) maxBps = _max(maxBps, _absDiff(sv * 10_000, st * total) / total);
+    }
+
+    function _values(IBalancer b) internal view returns (uint256[] memory v, uint256 total) {
+        uint256[] memory bal = b.balances();
+        v = new uint256[](bal.length);
+        for (uint256 i; i < bal.length; ++i) {
+            (, int256 p,,,) = feeds[i].latestRoundData();
+            v[i] = bal[i] * uint256(p) * 1e18 / 10 ** (tokens[i].decimals() + feeds[i].decimals());
+            total += v[i];
+        }
+    }
+
+    function _absDiff(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a - b : b - a;
+    }
+
+    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    /* ----------------------------------------------------------------- MISC --- */
+
+    function _deployArtifact(string memory file, string memory name, bytes memory args) internal returns (address) {
+        string memory path = string.concat("out/", file, "/", name, ".json");
+        if (!vm.exists(path)) revert ArtifactNotBuilt(path);
+        return deployCode(string.concat(file, ":", name), args);
+    }
+}
