@@ -31,6 +31,7 @@ abstract contract BalancerBase is
 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using CloneArgs for CloneArgs.Config;
 
     /// @notice Shares locked forever by the first deposit (defence in depth against share inflation).
     uint256 public constant DEAD_SHARES = 1000;
@@ -167,7 +168,7 @@ abstract contract BalancerBase is
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received != amount) revert FeeOnTransfer(token, amount, received);
-        uint256 value = Drift.value(amount, prices[idx], c.decimals[idx]);
+        uint256 value = Drift.value(amount, prices[idx], c.decimals(idx));
         uint256 supply = totalShares;
         if (supply == 0) {
             if (value <= DEAD_SHARES) revert DepositTooSmall(value);
@@ -207,7 +208,7 @@ abstract contract BalancerBase is
             emit BundleCancelled(_state.epoch);
         }
         for (uint256 i; i < c.n; ++i) {
-            if (amounts[i] != 0) IERC20(c.tokens[i]).safeTransfer(msg.sender, amounts[i]);
+            if (amounts[i] != 0) IERC20(c.token(i)).safeTransfer(msg.sender, amounts[i]);
         }
         emit Withdrawn(msg.sender, shares, amounts);
     }
@@ -220,11 +221,11 @@ abstract contract BalancerBase is
         out = new Asset[](c.n);
         for (uint256 i; i < c.n; ++i) {
             out[i] = Asset({
-                token: c.tokens[i],
-                feed: c.feeds[i],
-                tokenDecimals: uint8(c.decimals[i] - c.feedDecimals[i]),
-                feedDecimals: uint8(c.feedDecimals[i]),
-                heartbeat: uint32(c.heartbeats[i]),
+                token: c.token(i),
+                feed: c.feed(i),
+                tokenDecimals: uint8(c.tokenDecimals(i)),
+                feedDecimals: uint8(c.feedDecimals(i)),
+                heartbeat: uint32(c.heartbeat(i)),
                 stable: c.stableMask >> i & 1 == 1
             });
         }
@@ -308,7 +309,7 @@ abstract contract BalancerBase is
             plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
             plan.expectedAfterBps = uint32(aim);
         }
-        OrderBook.Trade[] memory trades = OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
+        uint256[] memory trades = OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
         (plan.orders, plan.hashes, plan.bitmap) = OrderBook.build(trades, _market(e), address(this));
     }
 
@@ -362,22 +363,19 @@ abstract contract BalancerBase is
     }
 
     function _market(Eval memory e) internal view returns (OrderBook.Market memory m) {
-        m.tokens = e.c.tokens;
+        m.c = e.c;
         m.prices = e.prices;
-        m.decimals = e.c.decimals;
-        m.stableMask = e.c.stableMask;
         m.maxSlippageBps = e.p.maxSlippageBps;
         m.gridLevels = e.p.gridLevels;
         m.gridSpacingBps = e.p.gridSpacingBps;
         m.epoch = uint256(e.s.epoch) + 1;
         m.expiry = block.timestamp + e.p.orderTtl;
-        m.domainSeparator = e.c.domainSeparator;
     }
 
     function _readPrices(CloneArgs.Config memory c, uint256 mask) internal view returns (uint256[] memory prices) {
         prices = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feeds[i], c.heartbeats[i]);
+            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feed(i), c.heartbeat(i));
         }
     }
 
@@ -388,7 +386,7 @@ abstract contract BalancerBase is
     {
         values = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            if (prices[i] != 0) values[i] = Drift.value(_balances[i], prices[i], c.decimals[i]);
+            if (prices[i] != 0) values[i] = Drift.value(_balances[i], prices[i], c.decimals(i));
         }
     }
 
@@ -410,7 +408,7 @@ abstract contract BalancerBase is
     {
         out = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            out[i] = prices[i] * 10 ** (18 - c.feedDecimals[i]);
+            out[i] = prices[i] * 10 ** (18 - c.feedDecimals(i));
         }
     }
 
@@ -434,11 +432,9 @@ abstract contract BalancerBase is
         return CloneArgs.decode(Clones.fetchCloneArgs(address(this)));
     }
 
-    function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256) {
-        for (uint256 i; i < c.n; ++i) {
-            if (c.tokens[i] == token) return i;
-        }
-        revert UnknownAsset(token);
+    function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256 i) {
+        i = c.indexOf(token);
+        if (i == c.n) revert UnknownAsset(token);
     }
 
     function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {

@@ -12,19 +12,15 @@ library CloneArgs {
     uint256 internal constant PER_ASSET = 46;
     uint256 internal constant MAX_ASSETS = 16;
 
-    /// @notice The decoded configuration.
+    /// @notice The configuration: the header decoded, per-asset fields read on demand from `args`.
     struct Config {
+        bytes args;
         address protocol;
         bytes32 domainSeparator;
         address sequencerFeed;
         uint256 sequencerGrace;
         uint256 n;
         uint256 stableMask;
-        address[] tokens;
-        address[] feeds;
-        uint256[] decimals; // tokenDecimals + feedDecimals
-        uint256[] feedDecimals;
-        uint256[] heartbeats;
     }
 
     /// @notice Packs the configuration (the factory validates it first).
@@ -48,27 +44,52 @@ library CloneArgs {
         }
     }
 
-    /// @notice Decodes the configuration from `args`.
+    /// @notice Decodes the header of `args`.
     function decode(bytes memory args) internal pure returns (Config memory c) {
+        c.args = args;
         c.protocol = address(uint160(_word(args, 0) >> 96));
         c.domainSeparator = bytes32(_word(args, 20));
         c.sequencerFeed = address(uint160(_word(args, 52) >> 96));
         c.sequencerGrace = _word(args, 72) >> 224;
         c.n = _word(args, 76) >> 248;
         c.stableMask = _word(args, 77) >> 240;
-        c.tokens = new address[](c.n);
-        c.feeds = new address[](c.n);
-        c.decimals = new uint256[](c.n);
-        c.feedDecimals = new uint256[](c.n);
-        c.heartbeats = new uint256[](c.n);
-        for (uint256 i; i < c.n; ++i) {
-            uint256 off = HEADER + i * PER_ASSET;
-            c.tokens[i] = address(uint160(_word(args, off) >> 96));
-            c.feeds[i] = address(uint160(_word(args, off + 20) >> 96));
-            uint256 w = _word(args, off + 40);
-            c.feedDecimals[i] = w >> 240 & 0xff;
-            c.decimals[i] = (w >> 248) + c.feedDecimals[i];
-            c.heartbeats[i] = w >> 208 & 0xffffffff;
+    }
+
+    /// @notice Asset i's token.
+    function token(Config memory c, uint256 i) internal pure returns (address) {
+        return address(uint160(_word(c.args, HEADER + i * PER_ASSET) >> 96));
+    }
+
+    /// @notice Asset i's USD feed.
+    function feed(Config memory c, uint256 i) internal pure returns (address) {
+        return address(uint160(_word(c.args, HEADER + i * PER_ASSET + 20) >> 96));
+    }
+
+    /// @notice Asset i's token decimals.
+    function tokenDecimals(Config memory c, uint256 i) internal pure returns (uint256) {
+        return _word(c.args, HEADER + i * PER_ASSET + 40) >> 248;
+    }
+
+    /// @notice Asset i's feed decimals.
+    function feedDecimals(Config memory c, uint256 i) internal pure returns (uint256) {
+        return _word(c.args, HEADER + i * PER_ASSET + 41) >> 248;
+    }
+
+    /// @notice Asset i's token decimals + feed decimals (the scale of balance x price).
+    function decimals(Config memory c, uint256 i) internal pure returns (uint256) {
+        uint256 w = _word(c.args, HEADER + i * PER_ASSET + 40);
+        return (w >> 248) + (w >> 240 & 0xff);
+    }
+
+    /// @notice Asset i's heartbeat in seconds.
+    function heartbeat(Config memory c, uint256 i) internal pure returns (uint256) {
+        return _word(c.args, HEADER + i * PER_ASSET + 42) >> 224;
+    }
+
+    /// @notice The index of `t` among the assets, or `n` when it is not one.
+    function indexOf(Config memory c, address t) internal pure returns (uint256 i) {
+        for (; i < c.n; ++i) {
+            if (token(c, i) == t) return i;
         }
     }
 

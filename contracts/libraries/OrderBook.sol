@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILimitOrderProtocol} from "../interfaces/ILimitOrderProtocol.sol";
+import {CloneArgs} from "./CloneArgs.sol";
 import {Drift} from "./Drift.sol";
 
 /// @title Netting, dust filtering and 1inch Limit Order Protocol v4 orders.
@@ -13,6 +14,8 @@ import {Drift} from "./Drift.sol";
 /// `gridSpacingBps`. Amounts: the balancer sells `makingAmount` (rounded down) and asks at least
 /// `takingAmount` (rounded up), so every rounding favours the portfolio.
 library OrderBook {
+    using CloneArgs for CloneArgs.Config;
+
     /// @dev LOP v4 MakerTraits flags and offsets (`MakerTraitsLib`).
     uint256 internal constant NO_PARTIAL_FILLS = 1 << 255;
     uint256 internal constant PRE_INTERACTION_CALL = 1 << 252;
@@ -24,59 +27,46 @@ library OrderBook {
     bytes32 internal constant ORDER_TYPEHASH = keccak256(
         "Order(uint256 salt,address maker,address receiver,address makerAsset,address takerAsset,uint256 makingAmount,uint256 takingAmount,uint256 makerTraits)"
     );
-
-    /// @notice One netted trade: sell `usd` worth of asset `sell` for asset `buy`.
-    struct Trade {
-        uint256 sell;
-        uint256 buy;
-        uint256 usd;
-    }
-
-    /// @dev Orders under construction.
-    struct Bundle {
-        ILimitOrderProtocol.Order[] orders;
-        bytes32[] hashes;
-        uint256 count;
-        uint16 bitmap;
-    }
+    /// @dev A trade packed in one word: sell index (8 bits) | buy index (8 bits) | USD value (240 bits).
+    uint256 internal constant USD_MASK = (1 << 240) - 1;
 
     /// @notice What order building needs to know about the assets and the bundle.
     struct Market {
-        address[] tokens;
+        CloneArgs.Config c;
         uint256[] prices; // raw feed answers
-        uint256[] decimals; // tokenDecimals + feedDecimals
-        uint256 stableMask;
         uint256 maxSlippageBps;
         uint256 gridLevels;
         uint256 gridSpacingBps;
         uint256 epoch;
         uint256 expiry;
-        bytes32 domainSeparator;
     }
 
     /// @notice Pairs sellers with buyers in asset order; pairs below `dust` are dropped.
-    function net(int256[] memory deltas, uint256 dust) internal pure returns (Trade[] memory trades) {
-        trades = new Trade[](deltas.length);
+    /// @return trades packed trades (see `USD_MASK`).
+    function net(int256[] memory deltas, uint256 dust) internal pure returns (uint256[] memory trades) {
+        uint256 n = deltas.length;
+        trades = new uint256[](n);
         uint256 count;
         uint256 i;
         uint256 j;
         uint256 sellLeft;
         uint256 buyLeft;
-        uint256 n = deltas.length;
-        while (true) {
-            while (sellLeft == 0 && i < n) {
-                if (deltas[i] < 0) sellLeft = uint256(-deltas[i]);
-                ++i;
+        unchecked {
+            while (true) {
+                while (sellLeft == 0 && i < n) {
+                    int256 d = deltas[i++];
+                    if (d < 0) sellLeft = uint256(-d);
+                }
+                while (buyLeft == 0 && j < n) {
+                    int256 d = deltas[j++];
+                    if (d > 0) buyLeft = uint256(d);
+                }
+                if (sellLeft == 0 || buyLeft == 0) break;
+                uint256 x = sellLeft < buyLeft ? sellLeft : buyLeft;
+                if (x >= dust) trades[count++] = (i - 1) << 248 | (j - 1) << 240 | x;
+                sellLeft -= x;
+                buyLeft -= x;
             }
-            while (buyLeft == 0 && j < n) {
-                if (deltas[j] > 0) buyLeft = uint256(deltas[j]);
-                ++j;
-            }
-            if (sellLeft == 0 || buyLeft == 0) break;
-            uint256 x = sellLeft < buyLeft ? sellLeft : buyLeft;
-            if (x >= dust) trades[count++] = Trade(i - 1, j - 1, x);
-            sellLeft -= x;
-            buyLeft -= x;
         }
         assembly ("memory-safe") {
             mstore(trades, count)
@@ -84,28 +74,35 @@ library OrderBook {
     }
 
     /// @notice Builds the bundle's orders and their EIP-712 hashes, and the bitmap of assets in it.
-    function build(Trade[] memory trades, Market memory m, address maker)
+    function build(uint256[] memory trades, Market memory m, address maker)
         internal
         pure
         returns (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes, uint16 bitmap)
     {
         uint256 cap = trades.length * (m.gridLevels == 0 ? 1 : m.gridLevels);
-        Bundle memory b = Bundle(new ILimitOrderProtocol.Order[](cap), new bytes32[](cap), 0, 0);
-        for (uint256 t; t < trades.length; ++t) {
-            _addTrade(b, trades[t], m, maker);
-        }
-        (orders, hashes, bitmap) = (b.orders, b.hashes, b.bitmap);
-        uint256 count = b.count;
+        // Pointer arrays only: each order is allocated once, when it is built.
         assembly ("memory-safe") {
-            mstore(orders, count)
-            mstore(hashes, count)
+            orders := mload(0x40)
+            hashes := add(orders, mul(add(cap, 1), 0x20))
+            mstore(0x40, add(hashes, mul(add(cap, 1), 0x20)))
+            mstore(orders, 0)
+            mstore(hashes, 0)
+        }
+        for (uint256 t; t < trades.length; ++t) {
+            bitmap |= _addTrade(orders, hashes, trades[t], m, maker);
         }
     }
 
-    /// @notice The order's EIP-712 hash, as `LimitOrderProtocol.hashOrder` computes it.
+    /// @notice The order's EIP-712 hash, as `LimitOrderProtocol.hashOrder` computes it: hashed in
+    /// place (the word before the order is borrowed for the type hash and restored).
     function hash(ILimitOrderProtocol.Order memory o, bytes32 domainSeparator) internal pure returns (bytes32 h) {
-        bytes32 structHash = keccak256(abi.encode(ORDER_TYPEHASH, o));
+        bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
+            let before := sub(o, 0x20)
+            let saved := mload(before)
+            mstore(before, typeHash)
+            let structHash := keccak256(before, 0x120)
+            mstore(before, saved)
             let ptr := mload(0x40)
             mstore(ptr, hex"1901")
             mstore(add(ptr, 0x02), domainSeparator)
@@ -119,36 +116,51 @@ library OrderBook {
         return o.salt >> INDEX_BITS;
     }
 
-    /// @dev The orders of one trade: one, or a grid when both assets are stables.
-    function _addTrade(Bundle memory b, Trade memory tr, Market memory m, address maker) private pure {
-        bool grid = m.stableMask >> tr.sell & 1 == 1 && m.stableMask >> tr.buy & 1 == 1;
-        uint256 levels = grid && m.gridLevels > 1 ? m.gridLevels : 1;
+    /// @dev Appends the orders of one trade (one, or a grid when both assets are stables) to the
+    /// arrays, whose length is their count; returns the trade's assets as a bitmap if any was added.
+    function _addTrade(
+        ILimitOrderProtocol.Order[] memory orders,
+        bytes32[] memory hashes,
+        uint256 tr,
+        Market memory m,
+        address maker
+    ) private pure returns (uint16 bitmap) {
+        uint256 mask = m.c.stableMask;
+        uint256 levels = mask >> (tr >> 248) & 1 == 1 && mask >> (tr >> 240 & 0xff) & 1 == 1 ? m.gridLevels : 1;
         for (uint256 k; k < levels; ++k) {
-            ILimitOrderProtocol.Order memory o = _order(tr, k, levels, m, maker, b.count);
+            ILimitOrderProtocol.Order memory o = _order(tr, k, levels, m, maker, orders.length);
             if (o.makingAmount == 0 || o.takingAmount == 0) continue;
-            b.orders[b.count] = o;
-            b.hashes[b.count] = hash(o, m.domainSeparator);
-            b.bitmap |= uint16(1 << tr.sell | 1 << tr.buy);
-            ++b.count;
+            bytes32 h = hash(o, m.c.domainSeparator);
+            assembly ("memory-safe") {
+                let count := add(mload(orders), 1)
+                mstore(orders, count)
+                mstore(hashes, count)
+                mstore(add(orders, mul(count, 0x20)), o)
+                mstore(add(hashes, mul(count, 0x20)), h)
+            }
+            bitmap = uint16(1 << (tr >> 248) | 1 << (tr >> 240 & 0xff));
         }
     }
 
     /// @dev Level k of a trade split into `levels` orders: an equal part (the last takes the
     /// remainder) at the bound plus k grid steps.
-    function _order(Trade memory tr, uint256 k, uint256 levels, Market memory m, address maker, uint256 index)
+    function _order(uint256 tr, uint256 k, uint256 levels, Market memory m, address maker, uint256 index)
         private
         pure
         returns (ILimitOrderProtocol.Order memory o)
     {
-        uint256 usd = k + 1 < levels ? tr.usd / levels : tr.usd - (tr.usd / levels) * (levels - 1);
-        uint256 making = Drift.units(usd, m.prices[tr.sell], m.decimals[tr.sell]);
+        uint256 sell = tr >> 248;
+        uint256 buy = tr >> 240 & 0xff;
+        uint256 usd = tr & USD_MASK;
+        usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
+        uint256 making = Drift.units(usd, m.prices[sell], m.c.decimals(sell));
         uint256 nonce = m.epoch << INDEX_BITS | index;
         o.salt = nonce;
         o.maker = uint160(maker);
-        o.makerAsset = uint160(m.tokens[tr.sell]);
-        o.takerAsset = uint160(m.tokens[tr.buy]);
+        o.makerAsset = uint160(m.c.token(sell));
+        o.takerAsset = uint160(m.c.token(buy));
         o.makingAmount = making;
-        o.takingAmount = _taking(making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, m, tr.sell, tr.buy);
+        o.takingAmount = _taking(making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, m, sell, buy);
         o.makerTraits = NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
     }
 
@@ -158,11 +170,8 @@ library OrderBook {
         pure
         returns (uint256)
     {
-        return Math.mulDiv(
-            making * m.prices[sell] * priceBps,
-            10 ** m.decimals[buy],
-            10 ** m.decimals[sell] * m.prices[buy] * Drift.BPS,
-            Math.Rounding.Ceil
-        );
+        uint256 num = making * m.prices[sell] * priceBps;
+        uint256 den = 10 ** m.c.decimals(sell) * m.prices[buy] * Drift.BPS;
+        return Math.mulDiv(num, 10 ** m.c.decimals(buy), den, Math.Rounding.Ceil);
     }
 }
