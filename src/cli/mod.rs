@@ -5,6 +5,7 @@
 
 pub mod deploy;
 pub mod devnet;
+pub mod hub;
 mod output;
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -33,17 +34,19 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
     Deploy(deploy::DeployArgs),
+    /// Hub batch planner: quote a rebalance request's fees, or plan the next batch from a file
+    /// of pending requests (pure computation, no chain access).
+    Hub(hub::HubArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    run_async(async move {
-        match cli.command {
-            Command::Devnet(args) => devnet::run(args).await,
-            Command::Deploy(args) => deploy::run(args).await,
-        }
-    })
+    match cli.command {
+        Command::Devnet(args) => run_async(devnet::run(args)),
+        Command::Deploy(args) => run_async(deploy::run(args)),
+        Command::Hub(args) => run_sync(|| hub::run(args)),
+    }
 }
 
 /// Entry point of the `deploy` binary (`script/deploy.rs`).
@@ -62,6 +65,15 @@ fn run_async(fut: impl std::future::Future<Output = eyre::Result<()>>) -> ExitCo
         Err(e) => return report(&eyre::eyre!("cannot start the async runtime: {e}")),
     };
     match runtime.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+/// Runs a command that needs no async runtime (pure computation).
+fn run_sync(f: impl FnOnce() -> eyre::Result<()>) -> ExitCode {
+    init_tracing();
+    match f() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }

@@ -12,5 +12,6 @@ mod compilers;
 mod deploy;
 mod devnet;
 mod errors;
+mod hub;
 mod slither_gate;
 mod support;
