@@ -3,6 +3,7 @@
 //! Errors reach the user as one line, `error: <what went wrong> — <how to fix it>`, and exit
 //! code 1; nothing panics.
 
+pub mod budget;
 pub mod deploy;
 pub mod devnet;
 mod output;
@@ -33,6 +34,9 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
     Deploy(deploy::DeployArgs),
+    /// Print the Automation fee budget: per-upkeep fees, Drift/Time balancers and fleets per
+    /// volatility scenario, buffers, sensitivity, savings, and the economics document's errors.
+    Budget(budget::BudgetArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
@@ -42,6 +46,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Devnet(args) => devnet::run(args).await,
             Command::Deploy(args) => deploy::run(args).await,
+            Command::Budget(args) => budget::run(args),
         }
     })
 }

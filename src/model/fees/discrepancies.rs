@@ -268,8 +268,8 @@ fn compute() -> Result<Vec<Discrepancy>, ModelError> {
             eth(real_stable)
         ),
         "Registry 2.3 charges the premium on the perform's own gas (and L1 fee) only, never on \
-         the overhead, and adds a flat fee per perform; Base's premium is 50 %, not 20 % (see \
-         the registry 2.3 tables)."
+         the overhead, and adds a flat fee per perform; Base's premium is 50 %, not 20 % \
+         (shared/docs/ANCHORS.md §3)."
             .into(),
     ));
     out.push(row(

@@ -87,7 +87,7 @@ pub struct RailRow {
     /// Paying in native, wei.
     #[serde(with = "amount")]
     pub native_wei: u128,
-    /// "LINK", "native" or "either".
+    /// "LINK", "native" or "either", from the exact costs before the juel rounding.
     pub cheaper: &'static str,
 }
 
@@ -194,7 +194,8 @@ fn rail(a: &Assumptions, item: String, gas_units: &[(u128, u128)]) -> Result<Rai
     }
     let link_juels = wei_to_juels(link_wei_exact, a.link_price_wei)?;
     let link_as_wei = juels_to_wei(link_juels, a.link_price_wei)?;
-    let cheaper = match link_as_wei.cmp(&native) {
+    // Compare the exact costs: the juel rounding (at most 1 juel) must not pick the rail.
+    let cheaper = match link_wei_exact.cmp(&native) {
         std::cmp::Ordering::Less => "LINK",
         std::cmp::Ordering::Greater => "native",
         std::cmp::Ordering::Equal => "either",

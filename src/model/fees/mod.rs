@@ -17,6 +17,7 @@ pub mod discrepancies;
 pub mod doc_model;
 pub mod extras;
 pub mod l1;
+pub mod parse;
 pub mod registry;
 pub mod tables;
 pub mod units;
@@ -26,6 +27,7 @@ pub mod vectors;
 mod tests;
 
 pub use discrepancies::{Discrepancy, discrepancies};
+pub use parse::{ConfigError, parse_toml};
 pub use tables::Budget;
 
 /// Serializes a `u128` amount as a decimal string (JSON numbers lose precision above 2^53).

@@ -154,7 +154,11 @@ pub fn ceil_div(a: u128, b: u128) -> Option<u128> {
         return None;
     }
     let q = a / b;
-    if a.is_multiple_of(b) { Some(q) } else { Some(q + 1) }
+    if a.is_multiple_of(b) {
+        Some(q)
+    } else {
+        Some(q + 1)
+    }
 }
 
 /// `ceil(a * b / c)` without intermediate overflow for the sizes this model uses; `None` on

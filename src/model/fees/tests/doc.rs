@@ -2,9 +2,9 @@
 
 use crate::model::fees::{
     Budget,
-    assumptions::parse_toml,
     config::BudgetConfig,
     discrepancies,
+    parse::parse_toml,
     units::{Decimal, exact},
 };
 
@@ -98,7 +98,7 @@ fn extras() {
     assert_eq!(e.sponsored[2].gas_only_wei, 1_320_000_000_000_000);
     assert_eq!(e.rails[2].native_wei, 3_470_400_000_000_000);
     assert_eq!(e.rails[2].link_juels, 9_915_428_571_428_571_429);
-    assert_eq!(e.rails[2].cheaper, "native");
+    assert_eq!(e.rails[2].cheaper, "either");
     let doc: Vec<(u128, i128)> = e
         .savings_document
         .iter()
