@@ -3,6 +3,7 @@
 //! Errors reach the user as one line, `error: <what went wrong> — <how to fix it>`, and exit
 //! code 1; nothing panics.
 
+pub mod budget;
 pub mod deploy;
 pub mod devnet;
 pub mod hub;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Hub batch planner: quote a rebalance request's fees, or plan the next batch from a file
     /// of pending requests (pure computation, no chain access).
     Hub(hub::HubArgs),
+    /// Print the Automation fee budget: per-upkeep fees, Drift/Time balancers and fleets per
+    /// volatility scenario, buffers, sensitivity, savings, and the economics document's errors.
+    Budget(budget::BudgetArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
@@ -46,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Devnet(args) => run_async(devnet::run(args)),
         Command::Deploy(args) => run_async(deploy::run(args)),
         Command::Hub(args) => run_sync(|| hub::run(args)),
+        Command::Budget(args) => run_sync(|| budget::run(args)),
     }
 }
 

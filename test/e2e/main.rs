@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod budget;
 mod compilers;
 mod deploy;
 mod devnet;
