@@ -4,3 +4,5 @@
 //! direction; floats appear only in forecasts and in report formatting. Every module here is
 //! tested with unit and property tests and, where the contracts implement the same rules, with
 //! the shared JSON vectors under `test/vectors/`.
+
+pub mod forecast;
