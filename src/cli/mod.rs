@@ -5,6 +5,7 @@
 
 pub mod deploy;
 pub mod devnet;
+pub mod forecast;
 mod output;
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -33,15 +34,26 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
     Deploy(deploy::DeployArgs),
+    /// Off-chain drift forecast: evaluate it on simulated markets.
+    Forecast(forecast::ForecastArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Forecast(args) = cli.command {
+        // Pure CPU work: no async runtime.
+        init_tracing();
+        return match forecast::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(&e),
+        };
+    }
     run_async(async move {
         match cli.command {
             Command::Devnet(args) => devnet::run(args).await,
             Command::Deploy(args) => deploy::run(args).await,
+            Command::Forecast(_) => Ok(()), // handled above
         }
     })
 }

@@ -12,5 +12,6 @@ mod compilers;
 mod deploy;
 mod devnet;
 mod errors;
+mod forecast;
 mod slither_gate;
 mod support;
