@@ -5,4 +5,5 @@
 //! tested with unit and property tests and, where the contracts implement the same rules, with
 //! the shared JSON vectors under `test/vectors/`.
 
+pub mod bands;
 pub mod forecast;
