@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod deploy;
 pub mod devnet;
+pub mod forecast;
 pub mod hub;
 mod output;
 
@@ -41,6 +42,8 @@ pub enum Command {
     /// Print the Automation fee budget: per-upkeep fees, Drift/Time balancers and fleets per
     /// volatility scenario, buffers, sensitivity, savings, and the economics document's errors.
     Budget(budget::BudgetArgs),
+    /// Off-chain drift forecast: evaluate it on simulated markets.
+    Forecast(forecast::ForecastArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Deploy(args) => run_async(deploy::run(args)),
         Command::Hub(args) => run_sync(|| hub::run(args)),
         Command::Budget(args) => run_sync(|| budget::run(args)),
+        Command::Forecast(args) => run_sync(|| forecast::run(args)),
     }
 }
 

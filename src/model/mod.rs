@@ -5,5 +5,7 @@
 //! tested with unit and property tests and, where the contracts implement the same rules, with
 //! the shared JSON vectors under `test/vectors/`.
 
+pub mod bands;
 pub mod fees;
+pub mod forecast;
 pub mod hub;

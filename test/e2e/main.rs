@@ -13,6 +13,7 @@ mod compilers;
 mod deploy;
 mod devnet;
 mod errors;
+mod forecast;
 mod hub;
 mod slither_gate;
 mod support;
