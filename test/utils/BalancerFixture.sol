@@ -32,6 +32,10 @@ abstract contract BalancerFixture is Test {
     address internal taker = makeAddr("taker");
     address internal controllerAddr = makeAddr("controller");
 
+    /// @dev Set before `_create` to give the balancer an L2 sequencer-uptime feed.
+    address internal sequencerFeed;
+    uint32 internal sequencerGrace;
+
     TestERC20[] internal tokens;
     IMockV3Aggregator[] internal feeds;
 
@@ -130,8 +134,8 @@ abstract contract BalancerFixture is Test {
                 kind,
                 _assets(stableMask),
                 IBalancerFactory.Protocol(address(lop), "1inch Limit Order Protocol", "4"),
-                address(0),
-                0,
+                sequencerFeed,
+                sequencerGrace,
                 ip
             )
         );
@@ -238,6 +242,20 @@ abstract contract BalancerFixture is Test {
         buy.approve(address(lop), o.takingAmount);
         (making, taking,) = lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
         vm.stopPrank();
+    }
+
+    /// @notice A taker tries to fill `o` and the protocol reverts with `err` (empty: any revert).
+    function _expectFillReverts(ILimitOrderProtocol.Order memory o, bytes32[] memory hashes, bytes memory err)
+        internal
+    {
+        TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
+        buy.mint(taker, o.takingAmount);
+        vm.prank(taker);
+        buy.approve(address(lop), o.takingAmount);
+        if (err.length == 0) vm.expectRevert();
+        else vm.expectRevert(err);
+        vm.prank(taker);
+        lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
     }
 
     function _fillAll(ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) internal {
