@@ -186,8 +186,9 @@ abstract contract BalancerBase is
         emit Funded(msg.sender, token, amount, value, shares);
     }
 
-    /// @notice Burns `shares` and pays their pro-rata part of every tracked balance, in kind (no
-    /// oracle involved, so it works even when a feed is down or the balancer is paused). A bundle
+    /// @notice Burns `shares` and pays their pro-rata part of every tracked balance (or of the held
+    /// balance, if a token rebased below it), in kind; rounded down. No oracle is involved, so it works
+    /// even when a feed is down or the balancer is paused. A bundle
     /// still open is cancelled: its orders were sized for the portfolio before the withdrawal.
     function withdraw(uint256 shares) external nonReentrant returns (uint256[] memory amounts) {
         if (shares == 0) revert ZeroAmount();
@@ -197,9 +198,12 @@ abstract contract BalancerBase is
         uint256 supply = totalShares;
         amounts = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            uint256 b = _balances[i];
-            amounts[i] = b * shares / supply;
-            _balances[i] = uint128(b - amounts[i]);
+            uint256 tracked = _balances[i];
+            // Pay from what is really held when a token rebased down, so the loss is shared and the
+            // last withdrawal never fails; the tracked balance shrinks by the same fraction.
+            uint256 owned = IERC20(c.token(i)).balanceOf(address(this));
+            amounts[i] = (owned < tracked ? owned : tracked) * shares / supply;
+            _balances[i] = uint128(tracked - tracked * shares / supply);
         }
         sharesOf[msg.sender] = held - shares;
         totalShares = supply - shares;

@@ -63,7 +63,7 @@ contract BalancerVaultTest is BalancerFixture {
         for (uint256 i; i < 4; ++i) {
             assertEq(out[i], before[i] * shares / supply, "floor(balance x shares / supply)");
             assertEq(tokens[i].balanceOf(bob), out[i]);
-            assertEq(b.balances()[i], before[i] - out[i]);
+            assertEq(b.balances()[i], before[i] - out[i], "tracked == held");
         }
         assertEq(b.sharesOf(bob), 0);
     }

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
+import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
+import {IMockV3Aggregator} from "../utils/ChainlinkInterfaces.sol";
+import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {TestERC20} from "../utils/TestERC20.sol";
+import {CallbackToken, FeeOnTransferToken, RebasingToken} from "../utils/WeirdTokens.sol";
+
+/// @notice Re-enters the balancer from a token hook.
+contract Reenterer {
+    IBalancer internal immutable b;
+    bytes internal call;
+
+    constructor(IBalancer b_) {
+        b = b_;
+    }
+
+    function arm(bytes calldata c) external {
+        call = c;
+    }
+
+    function onTokenTransfer() external {
+        if (call.length == 0) return;
+        bytes memory c = call;
+        delete call;
+        (bool ok, bytes memory ret) = address(b).call(c);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+    }
+}
+
+/// @title Fee-on-transfer tokens are rejected; rebasing and callback tokens are handled.
+contract TokenSafetyTest is BalancerFixture {
+    address internal alice = makeAddr("alice");
+
+    function _withWeird(address weird) internal returns (IBalancer b) {
+        _addAsset("USDC", 6, 8, 1e8);
+        tokens.push(TestERC20(weird));
+        feeds.push(
+            IMockV3Aggregator(_deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(8, int256(1e8))))
+        );
+        uint16[] memory t = new uint16[](2);
+        (t[0], t[1]) = (5000, 5000);
+        b = _create(IBalancerFactory.Kind.Drift, 0, _init(t));
+    }
+
+    function test_feeOnTransfer_isRejectedAtDeposit() public {
+        FeeOnTransferToken fee = new FeeOnTransferToken();
+        IBalancer b = _withWeird(address(fee));
+        fee.mint(alice, 1000e18);
+        vm.startPrank(alice);
+        fee.approve(address(b), 1000e18);
+        vm.expectRevert(abi.encodeWithSelector(IBalancer.FeeOnTransfer.selector, address(fee), 1000e18, 990e18));
+        b.fund(address(fee), 1000e18);
+        vm.stopPrank();
+        assertEq(b.totalShares(), 0, "nothing minted, nothing kept");
+    }
+
+    function test_rebasing_negativeRebaseIsSharedAndWithdrawalsStillWork() public {
+        RebasingToken reb = new RebasingToken();
+        IBalancer b = _withWeird(address(reb));
+        _fund(b, alice, 0, 1000e6);
+        reb.mint(alice, 1000e18);
+        vm.startPrank(alice);
+        reb.approve(address(b), 1000e18);
+        uint256 shares = b.fund(address(reb), 1000e18);
+        vm.stopPrank();
+        reb.rebase(0.5e18); // the balancer now holds half of what it tracks
+        uint256 all = b.sharesOf(alice);
+        assertGe(all, shares);
+        vm.prank(alice);
+        uint256[] memory out = b.withdraw(all);
+        assertEq(out[1], 500e18 * all / (all + 1000), "pro rata of what is held");
+        assertEq(reb.balanceOf(address(b)) + reb.balanceOf(alice), 500e18, "the rebase is shared, nothing lost");
+    }
+
+    function test_callbackToken_cannotReenterFundOrWithdraw() public {
+        CallbackToken cb = new CallbackToken();
+        IBalancer b = _withWeird(address(cb));
+        Reenterer r = new Reenterer(b);
+        cb.setHook(address(r));
+        _fund(b, alice, 0, 1000e6);
+        cb.mint(alice, 1000e18);
+        vm.prank(alice);
+        cb.approve(address(b), 1000e18);
+        r.arm(abi.encodeCall(IBalancer.withdraw, (1)));
+        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.prank(alice);
+        b.fund(address(cb), 1000e18);
+        r.arm(""); // hooks on, no re-entry: the deposit works
+        vm.prank(alice);
+        b.fund(address(cb), 1000e18);
+        r.arm(abi.encodeCall(IBalancer.fund, (address(cb), 1)));
+        uint256 shares = b.sharesOf(alice);
+        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.prank(alice);
+        b.withdraw(shares);
+    }
+}
