@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
+import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
+import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {BalancerHandler} from "./handlers/BalancerHandler.sol";
+
+/// @title Invariants of a DriftBalancer under random funds, withdrawals, prices, time, performs and fills.
+/// forge-config: default.invariant.runs = 32
+/// forge-config: default.invariant.depth = 40
+/// forge-config: ci.invariant.runs = 64
+/// forge-config: ci.invariant.depth = 48
+contract BalancerInvariantTest is BalancerFixture {
+    IBalancer internal b;
+    BalancerHandler internal handler;
+    address[] internal holders;
+
+    function setUp() public override {
+        super.setUp();
+        b = _demo(IBalancerFactory.Kind.Drift);
+        _fundAtTargets(b, makeAddr("seed"), 100_000);
+        handler = new BalancerHandler(b, lop, forwarder, tokens, feeds, 0x3);
+        targetContract(address(handler));
+        holders = [address(0), makeAddr("seed"), makeAddr("user-0"), makeAddr("user-1"), makeAddr("user-2")];
+    }
+
+    /// @notice Cached == recomputed: each tracked balance equals the ghost ledger of deposits,
+    /// withdrawals and fills, and equals what the balancer really holds.
+    function invariant_trackedBalancesMatchLedgerAndHoldings() public view {
+        uint256[] memory tracked = b.balances();
+        for (uint256 i; i < tracked.length; ++i) {
+            assertEq(tracked[i], handler.ledger(i), "tracked == ledger");
+            assertEq(tracked[i], tokens[i].balanceOf(address(b)), "tracked == held");
+        }
+    }
+
+    /// @notice Shares: the supply is what was minted less what was burnt (all holders add up).
+    function invariant_sharesAddUp() public view {
+        uint256 sum;
+        for (uint256 i; i < holders.length; ++i) {
+            sum += b.sharesOf(holders[i]);
+        }
+        assertEq(sum, b.totalShares());
+    }
+
+    function invariant_cooldownsNeverViolated() public view {
+        assertFalse(handler.cooldownViolated());
+    }
+
+    function invariant_onlyForwarderOrFallbackPerform() public view {
+        assertFalse(handler.strangerPerformed());
+    }
+
+    function invariant_fillsAtLimitNeverLeaveThePortfolioFurtherFromTarget() public view {
+        assertFalse(handler.fillsWorsenedDrift());
+    }
+}

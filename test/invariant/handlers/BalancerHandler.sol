@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+import {AutomationCompatibleInterface} from
+    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {IBalancer} from "../../../contracts/interfaces/IBalancer.sol";
+import {ILimitOrderProtocol} from "../../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {IMockV3Aggregator} from "../../utils/ChainlinkInterfaces.sol";
+import {TestERC20} from "../../utils/TestERC20.sol";
+
+/// @title BalancerHandler
+/// @notice Drives one balancer through random funds, withdrawals, price moves, time, performs (by the
+/// forwarder, and attempts by strangers) and fills at limit prices, keeping ghost ledgers.
+contract BalancerHandler is CommonBase, StdCheats, StdUtils {
+    uint256 internal constant MAKER_AMOUNT_FLAG = 1 << 255;
+
+    IBalancer public immutable b;
+    ILimitOrderProtocol public immutable lop;
+    address public immutable forwarder;
+    TestERC20[] internal tokens;
+    IMockV3Aggregator[] internal feeds;
+    address[] internal users;
+
+    /// @notice Tracked balance each asset should have: deposits − withdrawals − sold + bought.
+    uint256[] public ledger;
+    /// @notice Set if a perform ran inside its path's cooldown.
+    bool public cooldownViolated;
+    /// @notice Set if anyone but the forwarder or fallback keeper performed.
+    bool public strangerPerformed;
+    /// @notice Set if filling a whole bundle at limit prices left the portfolio further from target.
+    bool public fillsWorsenedDrift;
+    uint256 public performs;
+    uint256 public fills;
+
+    ILimitOrderProtocol.Order[] internal open;
+    bytes32[] internal openHashes;
+    uint256 internal stableMask;
+
+    constructor(
+        IBalancer b_,
+        ILimitOrderProtocol lop_,
+        address forwarder_,
+        TestERC20[] memory tokens_,
+        IMockV3Aggregator[] memory feeds_,
+        uint256 stableMask_
+    ) {
+        (b, lop, forwarder, stableMask) = (b_, lop_, forwarder_, stableMask_);
+        for (uint256 i; i < tokens_.length; ++i) {
+            tokens.push(tokens_[i]);
+            feeds.push(feeds_[i]);
+            ledger.push(b_.balances()[i]);
+        }
+        users.push(makeAddr("user-0"));
+        users.push(makeAddr("user-1"));
+        users.push(makeAddr("user-2"));
+    }
+
+    /* -------------------------------------------------------------- ACTIONS --- */
+
+    function fund(uint256 userSeed, uint256 asset, uint256 usd) external {
+        address user = users[userSeed % users.length];
+        asset = asset % tokens.length;
+        usd = bound(usd, 10, 200_000);
+        (, int256 p,,,) = feeds[asset].latestRoundData();
+        uint256 amount = usd * 10 ** (tokens[asset].decimals() + feeds[asset].decimals()) / uint256(p);
+        if (amount == 0) return;
+        tokens[asset].mint(user, amount);
+        vm.startPrank(user);
+        tokens[asset].approve(address(b), amount);
+        try b.fund(address(tokens[asset]), amount) {
+            ledger[asset] += amount;
+        } catch {}
+        vm.stopPrank();
+    }
+
+    function withdraw(uint256 userSeed, uint256 fraction) external {
+        address user = users[userSeed % users.length];
+        uint256 shares = b.sharesOf(user) * bound(fraction, 1, 100) / 100;
+        if (shares == 0) return;
+        uint256 supply = b.totalShares();
+        uint256[] memory before = b.balances();
+        vm.prank(user);
+        uint256[] memory out = b.withdraw(shares);
+        for (uint256 i; i < out.length; ++i) {
+            ledger[i] -= before[i] * shares / supply;
+        }
+        delete open;
+        delete openHashes;
+    }
+
+    function movePrice(uint256 asset, uint256 bps, bool up) external {
+        asset = asset % tokens.length;
+        bps = bound(bps, 1, stableMask >> asset & 1 == 1 ? 300 : 2_000);
+        (, int256 p,,,) = feeds[asset].latestRoundData();
+        int256 next = up ? p * int256(10_000 + bps) / 10_000 : p * int256(10_000 - bps) / 10_000;
+        if (next > 0) feeds[asset].updateAnswer(next);
+    }
+
+    function warp(uint256 secs) external {
+        vm.warp(block.timestamp + bound(secs, 1, 12 hours));
+        for (uint256 i; i < feeds.length; ++i) {
+            (, int256 p,,,) = feeds[i].latestRoundData();
+            feeds[i].updateAnswer(p);
+        }
+    }
+
+    function perform() external {
+        vm.prank(address(0), address(0));
+        (bool needed, bytes memory data) = AutomationCompatibleInterface(address(b)).checkUpkeep("");
+        if (!needed) return;
+        IBalancer.State memory s = b.state();
+        IBalancer.Params memory p = b.params();
+        (uint256 globalBefore, uint256 stableBefore) = _drift();
+        vm.recordLogs();
+        vm.prank(forwarder);
+        AutomationCompatibleInterface(address(b)).performUpkeep(data);
+        ++performs;
+        IBalancer.State memory t = b.state();
+        if (t.lastStableAt != s.lastStableAt && s.lastStableAt != 0 && t.lastStableAt < s.lastStableAt + p.stableCooldown) {
+            cooldownViolated = true;
+        }
+        if (t.lastGlobalAt != s.lastGlobalAt && s.lastGlobalAt != 0 && t.lastGlobalAt < s.lastGlobalAt + p.globalCooldown) {
+            // a calendar rebalance (TimeBalancer) has its own interval instead
+            if (b.interval() == 0 || t.lastGlobalAt < s.lastGlobalAt + b.interval()) cooldownViolated = true;
+        }
+        _recordBundle(vm.getRecordedLogs());
+        // fill the whole bundle at its limit prices, at unchanged oracle prices
+        if (open.length > 0 && uint256(data.length) == 8) {
+            for (uint256 i; i < open.length; ++i) {
+                _fillOne(i);
+            }
+            (uint256 globalAfter, uint256 stableAfter) = _drift();
+            if (t.lastGlobalAt != s.lastGlobalAt && globalAfter > globalBefore) fillsWorsenedDrift = true;
+            if (t.lastStableAt != s.lastStableAt && stableAfter > stableBefore) fillsWorsenedDrift = true;
+            delete open;
+            delete openHashes;
+        }
+    }
+
+    function strangerPerforms(address stranger, bytes calldata data) external {
+        if (stranger == forwarder || b.isFallbackKeeper(stranger)) return;
+        vm.prank(stranger);
+        try AutomationCompatibleInterface(address(b)).performUpkeep(data) {
+            strangerPerformed = true;
+        } catch {}
+    }
+
+    /* -------------------------------------------------------------- HELPERS --- */
+
+    function _fillOne(uint256 i) internal {
+        ILimitOrderProtocol.Order memory o = open[i];
+        TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
+        address taker = makeAddr("taker");
+        buy.mint(taker, o.takingAmount);
+        vm.startPrank(taker);
+        buy.approve(address(lop), o.takingAmount);
+        lop.fillContractOrder(o, abi.encode(openHashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        vm.stopPrank();
+        ++fills;
+        for (uint256 k; k < tokens.length; ++k) {
+            if (uint160(address(tokens[k])) == o.makerAsset) ledger[k] -= o.makingAmount;
+            if (uint160(address(tokens[k])) == o.takerAsset) ledger[k] += o.takingAmount;
+        }
+    }
+
+    function _recordBundle(Vm.Log[] memory logs) internal {
+        delete open;
+        delete openHashes;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
+                (, ILimitOrderProtocol.Order[] memory orders) =
+                    abi.decode(logs[i].data, (uint64, ILimitOrderProtocol.Order[]));
+                for (uint256 k; k < orders.length; ++k) {
+                    open.push(orders[k]);
+                    openHashes.push(lop.hashOrder(orders[k]));
+                }
+            }
+        }
+    }
+
+    /// @dev The largest global drift (units: non-stables and the slice) and the largest within-slice
+    /// drift, both exact (scaled by 1e6 before the division), computed independently of the contract.
+    function _drift() internal view returns (uint256 global, uint256 stable) {
+        uint256[] memory bal = b.balances();
+        uint16[] memory t = b.targets();
+        uint256[] memory v = new uint256[](bal.length);
+        uint256 total;
+        for (uint256 i; i < bal.length; ++i) {
+            (, int256 p,,,) = feeds[i].latestRoundData();
+            v[i] = bal[i] * uint256(p) * 1e18 / 10 ** (tokens[i].decimals() + feeds[i].decimals());
+            total += v[i];
+        }
+        if (total == 0) return (0, 0);
+        uint256 sv;
+        uint256 st;
+        for (uint256 i; i < bal.length; ++i) {
+            if (stableMask >> i & 1 == 1) {
+                sv += v[i];
+                st += t[i];
+            } else {
+                global = _max(global, _diff(v[i] * 10_000, uint256(t[i]) * total) * 1e6 / total);
+            }
+        }
+        if (st == 0) return (global, 0);
+        global = _max(global, _diff(sv * 10_000, st * total) * 1e6 / total);
+        if (sv == 0) return (global, 0);
+        for (uint256 i; i < bal.length; ++i) {
+            if (stableMask >> i & 1 == 1) {
+                stable = _max(stable, _diff(v[i] * st, uint256(t[i]) * sv) * 1e10 / (sv * st));
+            }
+        }
+    }
+
+    function _diff(uint256 a, uint256 c) internal pure returns (uint256) {
+        return a > c ? a - c : c - a;
+    }
+
+    function _max(uint256 a, uint256 c) internal pure returns (uint256) {
+        return a > c ? a : c;
+    }
+}
