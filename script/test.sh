@@ -24,13 +24,13 @@ forge build
 step "forge test (ci profile: more fuzz/invariant runs, named gas snapshots checked)"
 FOUNDRY_PROFILE=ci forge test
 
-step "gas snapshots committed"
+step "gas snapshots and shared vectors committed"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  changed=$(git status --porcelain -- snapshots/)
+  changed=$(git status --porcelain -- snapshots/ test/vectors/)
   if [ -n "$changed" ]; then
-    echo "test: error: gas snapshots changed or added but not committed:" >&2
+    echo "test: error: gas snapshots or test vectors changed or added but not committed:" >&2
     echo "$changed" >&2
-    echo "test: review the gas change, then commit snapshots/ (forge test rewrites them)" >&2
+    echo "test: review the change, then commit snapshots/ and test/vectors/ (forge test rewrites them)" >&2
     exit 1
   fi
 else

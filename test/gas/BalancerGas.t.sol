@@ -112,3 +112,24 @@ contract BalancerGasTest is BalancerFixture {
         tokens[i].approve(address(lop), o.takingAmount);
     }
 }
+
+/// @title What a fleet costs to create: balancers are EIP-1167 clones with immutable args.
+contract FactoryGasTest is BalancerFixture {
+    function test_gas_createBalancer() public {
+        _demoAssets();
+        IBalancer.Asset[] memory a = _assets(0x3);
+        IBalancer.InitParams memory ip = _init(_targets4());
+        IBalancerFactory.Protocol memory p =
+            IBalancerFactory.Protocol(address(lop), "1inch Limit Order Protocol", "4");
+        factory.create(IBalancerFactory.Kind.Drift, a, p, address(0), 0, ip);
+        uint256 first = vm.snapshotGasLastCall("create drift n4");
+        // a fleet: every further balancer costs the same (no per-factory state grows)
+        for (uint256 i; i < 9; ++i) {
+            ip.owner = address(uint160(0x1000 + i));
+            factory.create(IBalancerFactory.Kind.Drift, a, p, address(0), 0, ip);
+        }
+        uint256 tenth = vm.snapshotGasLastCall("create drift n4 (10th)");
+        assertApproxEqAbs(tenth, first, 1_000, "constant per balancer (calldata differs by the owner)");
+        emit log_named_uint("create drift n4", first);
+    }
+}
