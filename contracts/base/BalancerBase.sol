@@ -327,15 +327,39 @@ abstract contract BalancerBase is
         uint256 used = gasStart - gasleft() + PERFORM_TAIL_GAS;
         _learnGas(s, plan.paths, used);
         _state = s;
-        emit OrdersPublished(s.epoch, uint64(block.timestamp + p.orderTtl), plan.orders);
-        emit GasProfile(
-            plan.paths,
-            plan.bitmap,
-            uint32(used),
-            plan.driftBeforeBps,
-            plan.expectedAfterBps,
-            uint8(plan.orders.length)
-        );
+        // Both events hand-encoded, byte-identical to `emit OrdersPublished(s.epoch, uint64(block.timestamp
+        // + p.orderTtl), plan.orders)` and `emit GasProfile(plan.paths, plan.bitmap, uint32(used),
+        // plan.driftBeforeBps, plan.expectedAfterBps, uint8(plan.orders.length))`: an Order is a static
+        // tuple of eight words, so the data is (expiry, 0x40, length, the orders' words in order).
+        uint256 expiry = uint64(block.timestamp + p.orderTtl);
+        uint256 epoch = s.epoch;
+        ILimitOrderProtocol.Order[] memory orders = plan.orders;
+        uint256 paths = plan.paths;
+        uint256 bitmap = plan.bitmap;
+        uint256 driftBefore = plan.driftBeforeBps;
+        uint256 expectedAfter = plan.expectedAfterBps;
+        bytes32 publishedTopic = OrdersPublished.selector;
+        bytes32 profileTopic = GasProfile.selector;
+        assembly ("memory-safe") {
+            // Scratch above the free memory pointer: nothing is allocated.
+            let m := mload(0x40)
+            let n := mload(orders)
+            mstore(m, expiry)
+            mstore(add(m, 0x20), 0x40)
+            mstore(add(m, 0x40), n)
+            let d := add(m, 0x60)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mcopy(add(d, shl(8, i)), mload(add(orders, shl(5, add(i, 1)))), 0x100)
+            }
+            log2(m, add(0x60, shl(8, n)), publishedTopic, epoch)
+            mstore(m, paths)
+            mstore(add(m, 0x20), bitmap)
+            mstore(add(m, 0x40), and(used, 0xffffffff))
+            mstore(add(m, 0x60), driftBefore)
+            mstore(add(m, 0x80), expectedAfter)
+            mstore(add(m, 0xa0), and(n, 0xff))
+            log1(m, 0xc0, profileTopic)
+        }
     }
 
     /// @dev Per-path gas estimates: an exponential average (weight 1/4) of measured performs; a perform

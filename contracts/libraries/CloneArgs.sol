@@ -35,7 +35,9 @@ library CloneArgs {
         for (uint256 i; i < assets.length; ++i) {
             if (assets[i].stable) stableMask |= uint16(1 << i);
         }
-        args = abi.encodePacked(protocol, domainSeparator, sequencerFeed, sequencerGrace, uint8(assets.length), stableMask);
+        args = abi.encodePacked(
+            protocol, domainSeparator, sequencerFeed, sequencerGrace, uint8(assets.length), stableMask
+        );
         for (uint256 i; i < assets.length; ++i) {
             IBalancer.Asset calldata a = assets[i];
             args = bytes.concat(
@@ -55,35 +57,51 @@ library CloneArgs {
         c.stableMask = _word(args, 77) >> 240;
     }
 
+    // The per-asset accessors below compute `HEADER + i * PER_ASSET + k` unchecked: every caller passes
+    // i < n <= MAX_ASSETS (16, enforced by the factory), so the offset is below 1,000 and cannot overflow.
+
     /// @notice Asset i's token.
     function token(Config memory c, uint256 i) internal pure returns (address) {
-        return address(uint160(_word(c.args, HEADER + i * PER_ASSET) >> 96));
+        unchecked {
+            return address(uint160(_word(c.args, HEADER + i * PER_ASSET) >> 96));
+        }
     }
 
     /// @notice Asset i's USD feed.
     function feed(Config memory c, uint256 i) internal pure returns (address) {
-        return address(uint160(_word(c.args, HEADER + i * PER_ASSET + 20) >> 96));
+        unchecked {
+            return address(uint160(_word(c.args, HEADER + i * PER_ASSET + 20) >> 96));
+        }
     }
 
     /// @notice Asset i's token decimals.
     function tokenDecimals(Config memory c, uint256 i) internal pure returns (uint256) {
-        return _word(c.args, HEADER + i * PER_ASSET + 40) >> 248;
+        unchecked {
+            return _word(c.args, HEADER + i * PER_ASSET + 40) >> 248;
+        }
     }
 
     /// @notice Asset i's feed decimals.
     function feedDecimals(Config memory c, uint256 i) internal pure returns (uint256) {
-        return _word(c.args, HEADER + i * PER_ASSET + 41) >> 248;
+        unchecked {
+            return _word(c.args, HEADER + i * PER_ASSET + 41) >> 248;
+        }
     }
 
     /// @notice Asset i's token decimals + feed decimals (the scale of balance x price).
     function decimals(Config memory c, uint256 i) internal pure returns (uint256) {
-        uint256 w = _word(c.args, HEADER + i * PER_ASSET + 40);
-        return (w >> 248) + (w >> 240 & 0xff);
+        unchecked {
+            // Both bytes are at most 255, so their sum cannot overflow.
+            uint256 w = _word(c.args, HEADER + i * PER_ASSET + 40);
+            return (w >> 248) + (w >> 240 & 0xff);
+        }
     }
 
     /// @notice Asset i's heartbeat in seconds.
     function heartbeat(Config memory c, uint256 i) internal pure returns (uint256) {
-        return _word(c.args, HEADER + i * PER_ASSET + 42) >> 224;
+        unchecked {
+            return _word(c.args, HEADER + i * PER_ASSET + 42) >> 224;
+        }
     }
 
     /// @notice The index of `t` among the assets, or `n` when it is not one.
