@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IBalancer} from "./interfaces/IBalancer.sol";
 import {IBalancerFactory} from "./interfaces/IBalancerFactory.sol";
 import {CloneArgs} from "./libraries/CloneArgs.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
 /// @title Balancer factory: EIP-1167 clones carrying their asset configuration as immutable args.
 /// @notice The implementations are deployed once, separately; the factory's own code stays small.
@@ -43,7 +43,9 @@ contract BalancerFactory is IBalancerFactory {
             )
         );
         bytes memory args = CloneArgs.encode(protocol.protocol, domain, sequencerFeed, sequencerGrace, assets);
-        balancer = Clones.cloneWithImmutableArgs(kind == Kind.Drift ? driftImplementation : timeImplementation, args);
+        balancer = Clones.cloneWithImmutableArgs(
+            kind == Kind.Drift ? driftImplementation : timeImplementation, args
+        );
         IBalancer(balancer).initialize(init);
         emit BalancerCreated(balancer, kind, init.owner, protocol.protocol, assets);
     }
@@ -53,7 +55,8 @@ contract BalancerFactory is IBalancerFactory {
         if (n == 0 || n > CloneArgs.MAX_ASSETS) revert InvalidAssetCount(n);
         for (uint256 i; i < n; ++i) {
             IBalancer.Asset calldata a = assets[i];
-            if (a.token == address(0) || a.feed == address(0) || a.tokenDecimals > 18 || a.feedDecimals > 18) {
+            if (a.token == address(0) || a.feed == address(0) || a.tokenDecimals > 18 || a.feedDecimals > 18)
+            {
                 revert InvalidAsset(i);
             }
             if (a.heartbeat == 0) revert InvalidAsset(i);

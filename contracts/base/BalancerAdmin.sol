@@ -120,7 +120,9 @@ abstract contract BalancerAdmin is IBalancer {
 
     /// @notice The controller moves the bands inside the owner's limits; clear bands must stay
     /// below their trigger bands.
-    function setBands(uint16 driftBps, uint16 clearBps, uint16 stableDriftBps, uint16 stableClearBps) external {
+    function setBands(uint16 driftBps, uint16 clearBps, uint16 stableDriftBps, uint16 stableClearBps)
+        external
+    {
         if (msg.sender != controller && msg.sender != owner) revert Unauthorized(msg.sender);
         BandLimits memory l = _limits;
         if (msg.sender == controller) {

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILimitOrderProtocol, IPreInteraction} from "../interfaces/ILimitOrderProtocol.sol";
 import {CloneArgs} from "../libraries/CloneArgs.sol";
 import {Drift} from "../libraries/Drift.sol";
-import {OrderBook} from "../libraries/OrderBook.sol";
 import {Oracle} from "../libraries/Oracle.sol";
+import {OrderBook} from "../libraries/OrderBook.sol";
 import {PerformData} from "../libraries/PerformData.sol";
 import {BalancerAdmin} from "./BalancerAdmin.sol";
+import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title The balancer: Automation upkeep, 1inch maker (ERC-1271 + pre-interaction) and share vault.
 /// @notice `checkUpkeep` and `performUpkeep` build the same plan from fresh prices and tracked
@@ -106,7 +106,9 @@ abstract contract BalancerBase is
     /// is re-validated; otherwise a cheap custom error and no state change.
     function performUpkeep(bytes calldata performData) external override nonReentrant {
         uint256 gasStart = gasleft();
-        if (msg.sender != _forwarder && !isFallbackKeeper[msg.sender]) revert UnauthorizedPerformer(msg.sender);
+        if (msg.sender != _forwarder && !isFallbackKeeper[msg.sender]) {
+            revert UnauthorizedPerformer(msg.sender);
+        }
         (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
         State memory s = _state;
         if (epoch != s.epoch) revert StaleEpoch(epoch, s.epoch);
@@ -131,7 +133,9 @@ abstract contract BalancerBase is
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         bytes32[] memory hashes = abi.decode(signature, (bytes32[]));
         State memory s = _state;
-        if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) return INVALID_SIGNATURE;
+        if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) {
+            return INVALID_SIGNATURE;
+        }
         if (block.timestamp > _expiry(s, _params)) return INVALID_SIGNATURE;
         for (uint256 i; i < hashes.length; ++i) {
             if (hashes[i] == hash) return IERC1271.isValidSignature.selector;
@@ -313,7 +317,8 @@ abstract contract BalancerBase is
             plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
             plan.expectedAfterBps = uint32(aim);
         }
-        uint256[] memory trades = OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
+        uint256[] memory trades =
+            OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
         (plan.orders, plan.hashes, plan.bitmap) = OrderBook.build(trades, _market(e), address(this));
     }
 
@@ -381,7 +386,8 @@ abstract contract BalancerBase is
     /// @dev When both paths trigger and gas allows only one: the higher expected drift reduction
     /// (in portfolio bps) per unit of estimated gas.
     function _preferred(Eval memory e) internal pure returns (uint8) {
-        uint256 gRed = Drift.maxBps(e.g) - (e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps));
+        uint256 gRed =
+            Drift.maxBps(e.g) - (e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps));
         uint256 sAim = e.depeg ? 0 : Drift.aimBps(e.st, e.p.stableClearBps, e.p.maxSlippageBps);
         (, uint256 ts) = Drift.slice(e.values, e.targets, e.c.stableMask);
         uint256 sRed = (Drift.maxBps(e.st) - sAim) * ts / Drift.BPS;
@@ -400,7 +406,11 @@ abstract contract BalancerBase is
         m.expiry = block.timestamp + e.p.orderTtl;
     }
 
-    function _readPrices(CloneArgs.Config memory c, uint256 mask) internal view returns (uint256[] memory prices) {
+    function _readPrices(CloneArgs.Config memory c, uint256 mask)
+        internal
+        view
+        returns (uint256[] memory prices)
+    {
         prices = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
             if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feed(i), c.heartbeat(i));
@@ -441,9 +451,12 @@ abstract contract BalancerBase is
     }
 
     /// @dev The fill must belong to the current bundle; the protocol is the only caller.
-    function _bookFill(ILimitOrderProtocol.Order calldata order, bytes32 orderHash, uint256 making, uint256 taking)
-        internal
-    {
+    function _bookFill(
+        ILimitOrderProtocol.Order calldata order,
+        bytes32 orderHash,
+        uint256 making,
+        uint256 taking
+    ) internal {
         CloneArgs.Config memory c = _config();
         if (msg.sender != c.protocol) revert OnlyProtocol(msg.sender);
         State memory s = _state;

@@ -28,7 +28,11 @@ interface IBalancerFactory {
 
     /// @notice A balancer was created.
     event BalancerCreated(
-        address indexed balancer, Kind indexed kind, address indexed owner, address protocol, IBalancer.Asset[] assets
+        address indexed balancer,
+        Kind indexed kind,
+        address indexed owner,
+        address protocol,
+        IBalancer.Asset[] assets
     );
 
     /// @notice Creates and initialises a balancer.

@@ -52,11 +52,12 @@ library Drift {
     }
 
     /// @notice Global drift over units (non-stable assets and the stable slice).
-    function globalMeasure(uint256[] memory values, uint16[] memory targets, uint256 stableMask, uint256 total)
-        internal
-        pure
-        returns (Measure memory m)
-    {
+    function globalMeasure(
+        uint256[] memory values,
+        uint16[] memory targets,
+        uint256 stableMask,
+        uint256 total
+    ) internal pure returns (Measure memory m) {
         m.scale = total;
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 0) _add(m, _absDiff(values[i] * BPS, targets[i] * total));
@@ -93,7 +94,11 @@ library Drift {
     /// @notice Where to aim: the clear band, moved inside by the worst slippage effect, so that fills
     /// at their limit prices still end inside the clear band. A fill at limit loses at most
     /// maxSlippage x turnover, and turnover <= sumN / 2 / scale.
-    function aimBps(Measure memory m, uint256 clearBps, uint256 maxSlippageBps) internal pure returns (uint256) {
+    function aimBps(Measure memory m, uint256 clearBps, uint256 maxSlippageBps)
+        internal
+        pure
+        returns (uint256)
+    {
         if (m.scale == 0) return clearBps;
         uint256 allowance = Math.ceilDiv(maxSlippageBps * m.sumN, 2 * BPS * m.scale);
         return allowance >= clearBps ? 0 : clearBps - allowance;
@@ -144,7 +149,9 @@ library Drift {
         (uint256 s, uint256 ts) = slice(values, targets, stableMask);
         if (ts == 0) return;
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 1) deltas[i] += _scaled(targets[i] * s, values[i] * ts, num, den * ts);
+            if (stableMask >> i & 1 == 1) {
+                deltas[i] += _scaled(targets[i] * s, values[i] * ts, num, den * ts);
+            }
         }
     }
 

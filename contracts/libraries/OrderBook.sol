@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILimitOrderProtocol} from "../interfaces/ILimitOrderProtocol.sol";
 import {CloneArgs} from "./CloneArgs.sol";
 import {Drift} from "./Drift.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title Netting, dust filtering and 1inch Limit Order Protocol v4 orders.
 /// @notice Trades are signed USD deltas (18 decimals, + = buy). Netting pairs sellers with buyers
@@ -95,7 +95,11 @@ library OrderBook {
 
     /// @notice The order's EIP-712 hash, as `LimitOrderProtocol.hashOrder` computes it: hashed in
     /// place (the word before the order is borrowed for the type hash and restored).
-    function hash(ILimitOrderProtocol.Order memory o, bytes32 domainSeparator) internal pure returns (bytes32 h) {
+    function hash(ILimitOrderProtocol.Order memory o, bytes32 domainSeparator)
+        internal
+        pure
+        returns (bytes32 h)
+    {
         bytes32 typeHash = ORDER_TYPEHASH;
         assembly ("memory-safe") {
             let before := sub(o, 0x20)
@@ -126,7 +130,8 @@ library OrderBook {
         address maker
     ) private pure returns (uint16 bitmap) {
         uint256 mask = m.c.stableMask;
-        uint256 levels = mask >> (tr >> 248) & 1 == 1 && mask >> (tr >> 240 & 0xff) & 1 == 1 ? m.gridLevels : 1;
+        uint256 levels =
+            mask >> (tr >> 248) & 1 == 1 && mask >> (tr >> 240 & 0xff) & 1 == 1 ? m.gridLevels : 1;
         for (uint256 k; k < levels; ++k) {
             ILimitOrderProtocol.Order memory o = _order(tr, k, levels, m, maker, orders.length);
             if (o.makingAmount == 0 || o.takingAmount == 0) continue;
@@ -161,7 +166,8 @@ library OrderBook {
         o.takerAsset = uint160(m.c.token(buy));
         o.makingAmount = making;
         o.takingAmount = _taking(making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, m, sell, buy);
-        o.makerTraits = NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
+        o.makerTraits =
+            NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
     }
 
     /// @dev Buyer units worth `making` seller units at `priceBps` of the oracle rate, rounded up.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
 import {Drift} from "../../contracts/libraries/Drift.sol";
 import {PerformData} from "../../contracts/libraries/PerformData.sol";
+import {Test} from "forge-std/Test.sol";
 
 /// @notice Exposes the library so reverts and calldata decoding can be exercised.
 contract DriftHarness {
@@ -19,11 +19,18 @@ contract DriftFuzzTest is Test {
 
     /// @dev Reference: value = floor(amount x price x 1e18 / 10^(tokenDecimals + feedDecimals)),
     /// computed with a 512-bit-free path that is valid because the bounds keep it under 2^256.
-    function _refValue(uint256 amount, uint256 price, uint256 dec, uint256 feedDec) internal pure returns (uint256) {
+    function _refValue(uint256 amount, uint256 price, uint256 dec, uint256 feedDec)
+        internal
+        pure
+        returns (uint256)
+    {
         return amount * price * 1e18 / 10 ** (dec + feedDec);
     }
 
-    function testFuzz_value_matchesReference(uint256 amount, uint256 price, uint8 dec, uint8 feedDec) public pure {
+    function testFuzz_value_matchesReference(uint256 amount, uint256 price, uint8 dec, uint8 feedDec)
+        public
+        pure
+    {
         dec = uint8(bound(dec, 0, 18));
         feedDec = uint8(bound(feedDec, 6, 18));
         amount = bound(amount, 0, 1e30); // up to 1e12 whole 18-decimal tokens
@@ -31,7 +38,10 @@ contract DriftFuzzTest is Test {
         assertEq(Drift.value(amount, price, uint256(dec) + feedDec), _refValue(amount, price, dec, feedDec));
     }
 
-    function testFuzz_units_inverseRoundsDown(uint256 usd, uint256 price, uint8 dec, uint8 feedDec) public pure {
+    function testFuzz_units_inverseRoundsDown(uint256 usd, uint256 price, uint8 dec, uint8 feedDec)
+        public
+        pure
+    {
         dec = uint8(bound(dec, 0, 18));
         feedDec = uint8(bound(feedDec, 6, 18));
         usd = bound(usd, 0, 1e30);
@@ -73,7 +83,10 @@ contract DriftFuzzTest is Test {
         if (refMax % total == 0) assertFalse(Drift.exceeds(m, bandAtMax));
     }
 
-    function testFuzz_globalDeltas_reachTheAimAndConserveValue(uint256 seed, uint8 n, uint16 clear) public pure {
+    function testFuzz_globalDeltas_reachTheAimAndConserveValue(uint256 seed, uint8 n, uint16 clear)
+        public
+        pure
+    {
         n = uint8(bound(n, 2, 16));
         (uint256[] memory v, uint16[] memory t) = _portfolio(seed, n);
         uint256 total;
@@ -112,7 +125,11 @@ contract DriftFuzzTest is Test {
         assertEq(e, epoch);
     }
 
-    function _portfolio(uint256 seed, uint256 n) internal pure returns (uint256[] memory v, uint16[] memory t) {
+    function _portfolio(uint256 seed, uint256 n)
+        internal
+        pure
+        returns (uint256[] memory v, uint16[] memory t)
+    {
         v = new uint256[](n);
         t = new uint16[](n);
         uint256 left = 10_000;

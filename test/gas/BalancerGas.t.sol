@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AutomationCompatibleInterface} from
-    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
 import {FloorProbe} from "./FloorProbe.sol";
+import {
+    AutomationCompatibleInterface
+} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 
 /// @title Named gas snapshots of the balancers, each perform beside its floor probe.
 /// @notice Runs in isolation mode (foundry.toml `isolate = true`): every call below is its own
@@ -29,7 +30,7 @@ contract BalancerGasTest is BalancerFixture {
     function test_gas_performGlobal_n4() public {
         IBalancer b = _demo(IBalancerFactory.Kind.Drift);
         _fundAtTargets(b, alice, 1_000_000);
-        _setPrice(3, 3_400e8); // WETH +13 %
+        _setPrice(3, 3400e8); // WETH +13 %
         (bool needed, bytes memory data) = _check(b);
         assertTrue(needed);
         assertEq(uint8(data[5]) & 3, PATH_GLOBAL, "global path only");
@@ -40,7 +41,12 @@ contract BalancerGasTest is BalancerFixture {
     function test_gas_performGlobal_n16() public {
         uint16[] memory t = new uint16[](16);
         for (uint256 i; i < 16; ++i) {
-            _addAsset(string.concat("T", vm.toString(i)), uint8(6 + i % 13), 8, i < 4 ? int256(1e8) : int256(10 ** (8 + i % 4)));
+            _addAsset(
+                string.concat("T", vm.toString(i)),
+                uint8(6 + i % 13),
+                8,
+                i < 4 ? int256(1e8) : int256(10 ** (8 + i % 4))
+            );
             t[i] = 625;
         }
         IBalancer b = _create(IBalancerFactory.Kind.Drift, 0xf, _init(t)); // 4 stables, 12 volatile
@@ -72,7 +78,7 @@ contract BalancerGasTest is BalancerFixture {
         b.withdraw(shares);
         vm.snapshotGasLastCall("withdraw");
 
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) = _perform(b, data);
         ILimitOrderProtocol.Order memory o = orders[0];
@@ -129,7 +135,7 @@ contract FactoryGasTest is BalancerFixture {
             factory.create(IBalancerFactory.Kind.Drift, a, p, address(0), 0, ip);
         }
         uint256 tenth = vm.snapshotGasLastCall("create drift n4 (10th)");
-        assertApproxEqAbs(tenth, first, 1_000, "constant per balancer (calldata differs by the owner)");
+        assertApproxEqAbs(tenth, first, 1000, "constant per balancer (calldata differs by the owner)");
         emit log_named_uint("create drift n4", first);
     }
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {
+    AggregatorV3Interface
+} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
 /// @title FloorProbe
 /// @notice The unavoidable work of a perform, and nothing else: read the same price feeds, read the same
@@ -46,7 +48,8 @@ contract FloorProbe {
             _balances[i] = 1;
         }
         (_f0, _f1, _f2, _f3, _f4, _f5, _f6, _f7) = (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
-        (_f8, _f9, _f10, _f11, _f12, _f13, _f14, _f15) = (f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15]);
+        (_f8, _f9, _f10, _f11, _f12, _f13, _f14, _f15) =
+        (f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15]);
     }
 
     /// @notice The floor: feeds, balances, one write, one event.

@@ -3,9 +3,9 @@ pragma solidity 0.8.30;
 
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
-import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ILimitOrderProtocol, IPreInteraction} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 
 /// @title Balancers trading through the real 1inch Limit Order Protocol v4.
 contract BalancerTradingTest is BalancerFixture {
@@ -19,7 +19,7 @@ contract BalancerTradingTest is BalancerFixture {
     }
 
     function test_globalDrift_fillsEndInsideClearBand() public {
-        _setPrice(3, 3_400e8); // WETH +13.3 %: WETH overweight, everything else under
+        _setPrice(3, 3400e8); // WETH +13.3 %: WETH overweight, everything else under
         assertGt(_maxGlobalDriftBps(b, 0x3), 200);
         (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) = _checkAndPerform(b);
         assertGt(orders.length, 0);
@@ -45,7 +45,7 @@ contract BalancerBundleTest is BalancerFixture {
         super.setUp();
         b = _demo(IBalancerFactory.Kind.Drift);
         _fundAtTargets(b, alice, 1_000_000);
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (ILimitOrderProtocol.Order[] memory o, bytes32[] memory h) = _checkAndPerform(b);
         for (uint256 i; i < o.length; ++i) {
             orders.push(o[i]);
@@ -77,7 +77,10 @@ contract BalancerBundleTest is BalancerFixture {
     function test_RevertWhen_orderIsNotOfTheBundle() public {
         ILimitOrderProtocol.Order memory worse = orders[0];
         worse.takingAmount -= 1; // one wei worse than the published bound
-        assertEq(IERC1271(address(b)).isValidSignature(lop.hashOrder(worse), abi.encode(hashes)), bytes4(0xffffffff));
+        assertEq(
+            IERC1271(address(b)).isValidSignature(lop.hashOrder(worse), abi.encode(hashes)),
+            bytes4(0xffffffff)
+        );
         _expectFillReverts(worse, hashes, abi.encodePacked(BAD_SIGNATURE));
     }
 
@@ -86,7 +89,9 @@ contract BalancerBundleTest is BalancerFixture {
         assertEq(IERC1271(address(b)).isValidSignature(hashes[0], abi.encode(hashes)), bytes4(0xffffffff));
         // the balancer's ERC-1271 check refuses it before the protocol's own expiry check would
         _expectFillReverts(orders[0], hashes, abi.encodePacked(BAD_SIGNATURE));
-        assertEq(orders[0].makerTraits >> 80 & type(uint40).max, block.timestamp - 1, "and it carries the expiry");
+        assertEq(
+            orders[0].makerTraits >> 80 & type(uint40).max, block.timestamp - 1, "and it carries the expiry"
+        );
     }
 
     function test_RevertWhen_bundleSuperseded() public {

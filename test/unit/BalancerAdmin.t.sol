@@ -162,7 +162,12 @@ contract BalancerAdminTest is BalancerFixture {
         IBalancer.Asset[] memory a = _assets(0x3);
         vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidParam.selector, 15, 59 minutes));
         factory.create(
-            IBalancerFactory.Kind.Time, a, IBalancerFactory.Protocol(address(lop), "n", "v"), address(0), 0, ip
+            IBalancerFactory.Kind.Time,
+            a,
+            IBalancerFactory.Protocol(address(lop), "n", "v"),
+            address(0),
+            0,
+            ip
         );
     }
 

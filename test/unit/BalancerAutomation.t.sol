@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Vm} from "forge-std/Vm.sol";
-import {AutomationBase} from "@chainlink/contracts/src/v0.8/automation/AutomationBase.sol";
-import {AutomationCompatibleInterface} from
-    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
-import {IMockV3Aggregator} from "../utils/ChainlinkInterfaces.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {IMockV3Aggregator} from "../utils/ChainlinkInterfaces.sol";
+import {AutomationBase} from "@chainlink/contracts/src/v0.8/automation/AutomationBase.sol";
+import {
+    AutomationCompatibleInterface
+} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @title checkUpkeep / performUpkeep: triggers, re-validation, access, cooldowns and oracle safety.
 contract BalancerAutomationTest is BalancerFixture {
@@ -32,14 +33,14 @@ contract BalancerAutomationTest is BalancerFixture {
 
     function test_check_falseJustBelowTheBand() public {
         // WETH +6.6 %: its weight 31.4 % (drift < 200 bp)
-        _setPrice(3, 3_198e8);
+        _setPrice(3, 3198e8);
         assertLe(_maxGlobalDriftBps(b, 0x3), 200);
         (bool needed,) = _check(b);
         assertFalse(needed);
     }
 
     function test_check_encodesBitmapPathAndEpoch() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (bool needed, bytes memory data) = _check(b);
         assertTrue(needed);
         assertEq(data.length, 8);
@@ -58,7 +59,7 @@ contract BalancerAutomationTest is BalancerFixture {
     /* -------------------------------------------------------------- PERFORM --- */
 
     function test_perform_publishesBundleAndGasProfile() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.recordLogs();
         vm.prank(forwarder);
@@ -90,7 +91,7 @@ contract BalancerAutomationTest is BalancerFixture {
 
     function test_perform_byAllowListedFallbackKeeper() public {
         b.setFallbackKeeper(fallbackKeeper, true);
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.prank(fallbackKeeper);
         AutomationCompatibleInterface(address(b)).performUpkeep(data);
@@ -98,7 +99,7 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_RevertWhen_performByStranger() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.expectRevert(abi.encodeWithSelector(IBalancer.UnauthorizedPerformer.selector, alice));
         vm.prank(alice);
@@ -106,7 +107,7 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_RevertWhen_duplicatePerform() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.prank(forwarder);
         AutomationCompatibleInterface(address(b)).performUpkeep(data);
@@ -117,9 +118,9 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_RevertWhen_conditionNoLongerHolds() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
-        _setPrice(3, 3_000e8); // back to target before the perform lands
+        _setPrice(3, 3000e8); // back to target before the perform lands
         vm.expectRevert(abi.encodeWithSelector(IBalancer.UpkeepNotNeeded.selector, PATH_GLOBAL));
         vm.prank(forwarder);
         AutomationCompatibleInterface(address(b)).performUpkeep(data);
@@ -127,7 +128,7 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_RevertWhen_bundleStillOpen() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.prank(forwarder);
         AutomationCompatibleInterface(address(b)).performUpkeep(data);
@@ -140,7 +141,7 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_cooldown_blocksTheSamePathUntilItPasses() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         _checkAndPerform(b); // orders never filled: drift stays
         _warp(10 minutes + 1); // bundle expired
         (bool needed,) = _check(b);
@@ -167,15 +168,14 @@ contract BalancerAutomationTest is BalancerFixture {
         vm.assume(word >> 56 == 0 && paths >= 1 && paths <= 3);
         IBalancer.State memory before = b.state();
         vm.prank(forwarder);
-        (bool success,) = address(b).call(
-            abi.encodeCall(AutomationCompatibleInterface.performUpkeep, (abi.encodePacked(word)))
-        );
+        (bool success,) = address(b)
+            .call(abi.encodeCall(AutomationCompatibleInterface.performUpkeep, (abi.encodePacked(word))));
         assertFalse(success, "balanced portfolio: nothing to perform, whatever the data says");
         assertEq(keccak256(abi.encode(b.state())), keccak256(abi.encode(before)));
     }
 
     function test_RevertWhen_performWhilePaused() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         b.setPaused(true);
         (bool needed,) = _check(b);
@@ -209,7 +209,7 @@ contract BalancerAutomationTest is BalancerFixture {
 
     function test_bothPaths_runTogetherWhenGasAllows() public {
         _setPrice(0, 0.985e8);
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         assertEq(uint64(bytes8(data)) >> 16 & 0xff, 3);
         vm.prank(forwarder);
@@ -221,7 +221,7 @@ contract BalancerAutomationTest is BalancerFixture {
 
     function test_bothPaths_onlyTheBetterOneWhenGasIsShort() public {
         _setPrice(0, 0.985e8);
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         IBalancer.State memory est = b.state();
         uint256 both = (uint256(est.stableGas32) + est.globalGas32) * 32;
@@ -240,12 +240,14 @@ contract BalancerAutomationTest is BalancerFixture {
         vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidPrice.selector, address(feeds[2]), int256(0)));
         _check(b);
         _setPrice(2, -1);
-        vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidPrice.selector, address(feeds[2]), int256(-1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBalancer.InvalidPrice.selector, address(feeds[2]), int256(-1))
+        );
         _check(b);
     }
 
     function test_RevertWhen_priceIsStale() public {
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         (,,, uint256 updatedAt,) = feeds[0].latestRoundData();
         vm.warp(block.timestamp + HEARTBEAT + 1);
@@ -257,15 +259,18 @@ contract BalancerAutomationTest is BalancerFixture {
     }
 
     function test_sequencer_downOrInGracePeriodStopsOrders() public {
-        IMockV3Aggregator uptime =
-            IMockV3Aggregator(_deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(0, int256(0))));
+        IMockV3Aggregator uptime = IMockV3Aggregator(
+            _deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(0, int256(0)))
+        );
         sequencerFeed = address(uptime);
         sequencerGrace = 1 hours;
         IBalancer l2 = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
         _fundAtTargets(l2, alice, 100_000);
-        _setPrice(3, 3_400e8);
+        _setPrice(3, 3400e8);
         vm.expectRevert(
-            abi.encodeWithSelector(IBalancer.SequencerGracePeriod.selector, address(uptime), block.timestamp, 1 hours)
+            abi.encodeWithSelector(
+                IBalancer.SequencerGracePeriod.selector, address(uptime), block.timestamp, 1 hours
+            )
         );
         _check(l2);
         uptime.updateAnswer(1); // down
@@ -284,13 +289,13 @@ contract BalancerAutomationTest is BalancerFixture {
         delete feeds;
         IBalancer t = _demo(IBalancerFactory.Kind.Time);
         _fundAtTargets(t, alice, 1_000_000);
-        _setPrice(3, 3_100e8); // 1 % drift: under the trigger band, over the 10 bp dust floor
+        _setPrice(3, 3100e8); // 1 % drift: under the trigger band, over the 10 bp dust floor
         (bool needed, bytes memory data) = _check(t);
         assertTrue(needed, "calendar due at start");
         (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) = _perform(t, data);
         _fillAll(orders, hashes);
         assertLe(_maxGlobalDriftBps(t, 0x3), 1, "calendar rebalance goes to target");
-        _setPrice(3, 3_120e8);
+        _setPrice(3, 3120e8);
         _warp(23 hours);
         (needed,) = _check(t);
         assertFalse(needed, "interval (1 day) not over, drift under the band");

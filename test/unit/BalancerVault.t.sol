@@ -126,7 +126,9 @@ contract BalancerVaultTest is BalancerFixture {
     function test_RevertWhen_withdrawMoreThanHeld() public {
         uint256 shares = _fund(b, alice, 0, 1000e6);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBalancer.InsufficientShares.selector, alice, shares, shares + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBalancer.InsufficientShares.selector, alice, shares, shares + 1)
+        );
         b.withdraw(shares + 1);
     }
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
-import {IMockV3Aggregator} from "../utils/ChainlinkInterfaces.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {IMockV3Aggregator} from "../utils/ChainlinkInterfaces.sol";
 import {TestERC20} from "../utils/TestERC20.sol";
 import {CallbackToken, FeeOnTransferToken, RebasingToken} from "../utils/WeirdTokens.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @notice Re-enters the balancer from a token hook.
 contract Reenterer {
@@ -43,7 +43,9 @@ contract TokenSafetyTest is BalancerFixture {
         _addAsset("USDC", 6, 8, 1e8);
         tokens.push(TestERC20(weird));
         feeds.push(
-            IMockV3Aggregator(_deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(8, int256(1e8))))
+            IMockV3Aggregator(
+                _deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(8, int256(1e8)))
+            )
         );
         uint16[] memory t = new uint16[](2);
         (t[0], t[1]) = (5000, 5000);
@@ -56,7 +58,9 @@ contract TokenSafetyTest is BalancerFixture {
         fee.mint(alice, 1000e18);
         vm.startPrank(alice);
         fee.approve(address(b), 1000e18);
-        vm.expectRevert(abi.encodeWithSelector(IBalancer.FeeOnTransfer.selector, address(fee), 1000e18, 990e18));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBalancer.FeeOnTransfer.selector, address(fee), 1000e18, 990e18)
+        );
         b.fund(address(fee), 1000e18);
         vm.stopPrank();
         assertEq(b.totalShares(), 0, "nothing minted, nothing kept");
@@ -77,7 +81,9 @@ contract TokenSafetyTest is BalancerFixture {
         vm.prank(alice);
         uint256[] memory out = b.withdraw(all);
         assertEq(out[1], 500e18 * all / (all + 1000), "pro rata of what is held");
-        assertEq(reb.balanceOf(address(b)) + reb.balanceOf(alice), 500e18, "the rebase is shared, nothing lost");
+        assertEq(
+            reb.balanceOf(address(b)) + reb.balanceOf(alice), 500e18, "the rebase is shared, nothing lost"
+        );
     }
 
     function test_callbackToken_cannotReenterFundOrWithdraw() public {

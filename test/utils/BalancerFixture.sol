@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
-import {Vm} from "forge-std/Vm.sol";
-import {AutomationCompatibleInterface} from
-    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
-import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
 import {IMockV3Aggregator} from "./ChainlinkInterfaces.sol";
 import {TestERC20} from "./TestERC20.sol";
+import {
+    AutomationCompatibleInterface
+} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @title BalancerFixture
 /// @notice The real 1inch Limit Order Protocol, MockV3Aggregator USD feeds the test drives, test
@@ -42,7 +43,9 @@ abstract contract BalancerFixture is Test {
     function setUp() public virtual {
         vm.warp(1_763_000_000); // a realistic clock (cooldowns and expiries are absolute times)
         address weth = _deployArtifact("WETH9.sol", "WETH9", "");
-        lop = ILimitOrderProtocol(_deployArtifact("LimitOrderProtocol.sol", "LimitOrderProtocol", abi.encode(weth)));
+        lop = ILimitOrderProtocol(
+            _deployArtifact("LimitOrderProtocol.sol", "LimitOrderProtocol", abi.encode(weth))
+        );
         address drift = _deployArtifact("DriftBalancer.sol", "DriftBalancer", "");
         address time = _deployArtifact("TimeBalancer.sol", "TimeBalancer", "");
         factory = new BalancerFactory(drift, time);
@@ -72,7 +75,7 @@ abstract contract BalancerFixture is Test {
         _addAsset("USDC", 6, 8, 1e8);
         _addAsset("DAI", 18, 8, 1e8);
         _addAsset("WBTC", 8, 8, 60_000e8);
-        _addAsset("WETH", 18, 8, 3_000e8);
+        _addAsset("WETH", 18, 8, 3000e8);
     }
 
     function _assets(uint256 stableMask) internal view returns (IBalancer.Asset[] memory a) {
@@ -223,7 +226,11 @@ abstract contract BalancerFixture is Test {
         }
     }
 
-    function _published(Vm.Log[] memory logs) internal pure returns (ILimitOrderProtocol.Order[] memory orders) {
+    function _published(Vm.Log[] memory logs)
+        internal
+        pure
+        returns (ILimitOrderProtocol.Order[] memory orders)
+    {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
                 (, orders) = abi.decode(logs[i].data, (uint64, ILimitOrderProtocol.Order[]));
@@ -304,7 +311,10 @@ abstract contract BalancerFixture is Test {
 
     /* ----------------------------------------------------------------- MISC --- */
 
-    function _deployArtifact(string memory file, string memory name, bytes memory args) internal returns (address) {
+    function _deployArtifact(string memory file, string memory name, bytes memory args)
+        internal
+        returns (address)
+    {
         string memory path = string.concat("out/", file, "/", name, ".json");
         if (!vm.exists(path)) revert ArtifactNotBuilt(path);
         return deployCode(string.concat(file, ":", name), args);

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {CommonBase} from "forge-std/Base.sol";
-import {StdCheats} from "forge-std/StdCheats.sol";
-import {StdUtils} from "forge-std/StdUtils.sol";
-import {Vm} from "forge-std/Vm.sol";
-import {AutomationCompatibleInterface} from
-    "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {IBalancer} from "../../../contracts/interfaces/IBalancer.sol";
 import {ILimitOrderProtocol} from "../../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {IMockV3Aggregator} from "../../utils/ChainlinkInterfaces.sol";
 import {TestERC20} from "../../utils/TestERC20.sol";
+import {
+    AutomationCompatibleInterface
+} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @title BalancerHandler
 /// @notice Drives one balancer through random funds, withdrawals, price moves, time, performs (by the
@@ -94,7 +95,7 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
 
     function movePrice(uint256 asset, uint256 bps, bool up) external {
         asset = asset % tokens.length;
-        bps = bound(bps, 1, stableMask >> asset & 1 == 1 ? 300 : 2_000);
+        bps = bound(bps, 1, stableMask >> asset & 1 == 1 ? 300 : 2000);
         (, int256 p,,,) = feeds[asset].latestRoundData();
         int256 next = up ? p * int256(10_000 + bps) / 10_000 : p * int256(10_000 - bps) / 10_000;
         if (next > 0) feeds[asset].updateAnswer(next);
@@ -120,10 +121,16 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         AutomationCompatibleInterface(address(b)).performUpkeep(data);
         ++performs;
         IBalancer.State memory t = b.state();
-        if (t.lastStableAt != s.lastStableAt && s.lastStableAt != 0 && t.lastStableAt < s.lastStableAt + p.stableCooldown) {
+        if (
+            t.lastStableAt != s.lastStableAt && s.lastStableAt != 0
+                && t.lastStableAt < s.lastStableAt + p.stableCooldown
+        ) {
             cooldownViolated = true;
         }
-        if (t.lastGlobalAt != s.lastGlobalAt && s.lastGlobalAt != 0 && t.lastGlobalAt < s.lastGlobalAt + p.globalCooldown) {
+        if (
+            t.lastGlobalAt != s.lastGlobalAt && s.lastGlobalAt != 0
+                && t.lastGlobalAt < s.lastGlobalAt + p.globalCooldown
+        ) {
             // a calendar rebalance (TimeBalancer) has its own interval instead
             if (b.interval() == 0 || t.lastGlobalAt < s.lastGlobalAt + b.interval()) cooldownViolated = true;
         }
