@@ -32,6 +32,9 @@ export PATH="$ROOT/.tools/bin:$PATH"
 work=$ROOT/.tools/slither
 mkdir -p "$work"
 # A separate build (with build-info) of our contracts only, so out/ and its cache stay untouched.
+# From scratch every time: slither reads every build-info file it finds, and a cached build would
+# leave the previous build's files (and their old line numbers) beside the new one.
+rm -rf "$work/out" "$work/cache"
 forge build contracts --build-info --out "$work/out" --cache-path "$work/cache" >/dev/null ||
   die "forge build of contracts/ for slither failed — run 'forge build' to see why"
 report=$work/report.json

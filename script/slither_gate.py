@@ -4,8 +4,11 @@ contracts (contracts/) that is not triaged in the triage file with a reason.
 
     slither_gate.py --report slither.json --triage script/slither-triage.json
 
-The triage file is a JSON list of {"check": ..., "id": ..., "reason": ...}; "id" is slither's
-finding id (a hash of the finding), printed by this script for every untriaged finding.
+The triage file is a JSON list of {"check": ..., "where": ..., "reason": ...}. "where" names the
+code the finding is about, stable across edits that only move lines: "Contract.function" for a
+function, "Contract.function.variable" for a local, "Contract.variable" for a state variable. It
+is printed by this script for every untriaged finding. One entry covers every finding of that
+check at that place (slither reports one per offending line).
 A triage entry that no longer matches any finding is reported (stale) so the file stays true.
 Standard library only.
 """
@@ -15,6 +18,21 @@ import sys
 
 GATED_IMPACTS = {"High", "Medium"}
 OWN_PREFIX = "contracts/"
+
+
+def where(finding):
+    """A name for the code a finding is about that survives line shifts."""
+    elements = finding.get("elements") or [{}]
+    element = elements[0]
+    parts = [element.get("name", "?")]
+    parent = element.get("type_specific_fields", {}).get("parent", {})
+    while parent:
+        parts.append(parent.get("name", "?"))
+        if parent.get("type") == "contract":
+            break
+        parent = parent.get("type_specific_fields", {}).get("parent", {})
+    names = [p.split("(")[0] for p in reversed(parts)]
+    return ".".join(names)
 
 
 def own(finding):
@@ -53,22 +71,22 @@ def main():
         print(f"slither gate: error: slither failed: {report.get('error')} — run it by hand to see why", file=sys.stderr)
         return 1
     for entry in triage:
-        if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "id", "reason")):
-            print(f"slither gate: error: triage entry {entry} needs non-empty check, id and reason", file=sys.stderr)
+        if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "where", "reason")):
+            print(f"slither gate: error: triage entry {entry} needs non-empty check, where and reason", file=sys.stderr)
             return 1
-    triaged = {(e["check"], e["id"]) for e in triage}
+    triaged = {(e["check"], e["where"]) for e in triage}
 
     findings = report.get("results", {}).get("detectors", [])
     gated = [f for f in findings if f.get("impact") in GATED_IMPACTS and own(f)]
-    untriaged = [f for f in gated if (f.get("check"), f.get("id")) not in triaged]
-    seen = {(f.get("check"), f.get("id")) for f in gated}
-    stale = [e for e in triage if (e["check"], e["id"]) not in seen]
+    untriaged = [f for f in gated if (f.get("check"), where(f)) not in triaged]
+    seen = {(f.get("check"), where(f)) for f in gated}
+    stale = [e for e in triage if (e["check"], e["where"]) not in seen]
 
     for f in untriaged:
         first = f.get("description", "").strip().splitlines()[0] if f.get("description") else ""
-        print(f"slither gate: UNTRIAGED {f.get('impact')} {f.get('check')} id={f.get('id')}: {first}")
+        print(f"slither gate: UNTRIAGED {f.get('impact')} {f.get('check')} where={where(f)}: {first}")
     for e in stale:
-        print(f"slither gate: stale triage entry (no such finding any more): {e['check']} id={e['id']}")
+        print(f"slither gate: stale triage entry (no such finding any more): {e['check']} where={e['where']}")
     print(f"slither gate: {len(gated)} high/medium finding(s) in {OWN_PREFIX}, "
           f"{len(gated) - len(untriaged)} triaged, {len(untriaged)} untriaged, {len(stale)} stale triage entr(ies)")
     if untriaged:

@@ -488,8 +488,8 @@ abstract contract BalancerBase is
 
     function _setTargets(uint16[] calldata t) internal override {
         uint256 n = _config().n;
-        uint256 sum;
-        uint256 packed;
+        uint256 sum = 0;
+        uint256 packed = 0;
         for (uint256 i; i < t.length; ++i) {
             sum += t[i];
             packed |= uint256(t[i]) << (16 * i);

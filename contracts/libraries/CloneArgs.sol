@@ -31,7 +31,7 @@ library CloneArgs {
         uint32 sequencerGrace,
         IBalancer.Asset[] calldata assets
     ) internal pure returns (bytes memory args) {
-        uint16 stableMask;
+        uint16 stableMask = 0;
         for (uint256 i; i < assets.length; ++i) {
             if (assets[i].stable) stableMask |= uint16(1 << i);
         }

@@ -163,7 +163,7 @@ library Drift {
         returns (bool)
     {
         uint256 lo = type(uint256).max;
-        uint256 hi;
+        uint256 hi = 0;
         for (uint256 i; i < normPrices.length; ++i) {
             if (stableMask >> i & 1 == 1) {
                 uint256 p = normPrices[i];

@@ -4,7 +4,8 @@ use std::{path::Path, process::Command};
 
 use crate::support::root;
 
-const OWN_MEDIUM: &str = "044a6d437693bfecb617648795b9af5e0b2be956aef6f26322a0e3b76a8ab488";
+/// Where the fixture's one gated finding is: `Tmp.f` (line shifts do not change it).
+const OWN_MEDIUM: &str = "Tmp.f";
 
 fn gate(report: &Path, triage: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -35,7 +36,7 @@ fn untriaged_medium_in_our_code_fails_and_library_or_low_findings_do_not() {
     assert_eq!(code, 1, "{text}");
     assert!(
         text.contains(&format!(
-            "UNTRIAGED Medium divide-before-multiply id={OWN_MEDIUM}"
+            "UNTRIAGED Medium divide-before-multiply where={OWN_MEDIUM}"
         )),
         "{text}"
     );
@@ -52,27 +53,27 @@ fn untriaged_medium_in_our_code_fails_and_library_or_low_findings_do_not() {
 #[test]
 fn triaged_with_reason_passes_and_stale_or_reasonless_entries_fail() {
     let ok = format!(
-        r#"[{{"check":"divide-before-multiply","id":"{OWN_MEDIUM}","reason":"rounding is intended"}}]"#
+        r#"[{{"check":"divide-before-multiply","where":"{OWN_MEDIUM}","reason":"rounding is intended"}}]"#
     );
     let (code, text) = gate(&fixture(), &ok);
     assert_eq!(code, 0, "{text}");
 
     let stale = format!(
-        r#"[{{"check":"divide-before-multiply","id":"{OWN_MEDIUM}","reason":"r"}},{{"check":"reentrancy-eth","id":"gone","reason":"r"}}]"#
+        r#"[{{"check":"divide-before-multiply","where":"{OWN_MEDIUM}","reason":"r"}},{{"check":"reentrancy-eth","where":"Gone.g","reason":"r"}}]"#
     );
     let (code, text) = gate(&fixture(), &stale);
     assert_eq!(code, 1);
     assert!(
-        text.contains("stale triage entry") && text.contains("gone"),
+        text.contains("stale triage entry") && text.contains("Gone.g"),
         "{text}"
     );
 
     let reasonless =
-        format!(r#"[{{"check":"divide-before-multiply","id":"{OWN_MEDIUM}","reason":" "}}]"#);
+        format!(r#"[{{"check":"divide-before-multiply","where":"{OWN_MEDIUM}","reason":" "}}]"#);
     let (code, text) = gate(&fixture(), &reasonless);
     assert_eq!(code, 1);
     assert!(
-        text.contains("needs non-empty check, id and reason"),
+        text.contains("needs non-empty check, where and reason"),
         "{text}"
     );
 }
