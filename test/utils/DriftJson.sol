@@ -143,7 +143,7 @@ library DriftJson {
         s = "[";
         for (uint256 k; k < orders.length; ++k) {
             ILimitOrderProtocol.Order memory o = orders[k];
-            string memory head = string.concat(k == 0 ? "{" : ", {", _key("sell"));
+            string memory head = string.concat(k == 0 ? "{" : ",{", _key("sell"));
             head = string.concat(
                 head,
                 _q(_indexOf(tokens, o.makerAsset)),
