@@ -6,6 +6,7 @@
 //! the shared JSON vectors under `test/vectors/`.
 
 pub mod bands;
+pub mod drift;
 pub mod fees;
 pub mod forecast;
 pub mod hub;
