@@ -303,19 +303,23 @@ abstract contract BalancerBase is
     function _plan(Eval memory e, uint8 paths) internal view returns (Plan memory plan) {
         int256[] memory deltas = new int256[](e.c.n);
         plan.paths = paths;
+        int256 sliceDelta = 0;
+        (uint256 sNum, uint256 sDen) = (0, 1);
         if (paths & PerformData.PATH_STABLE != 0) {
             uint256 aim = e.depeg ? 0 : Drift.aimBps(e.st, e.p.stableClearBps, e.p.maxSlippageBps);
-            (uint256 num, uint256 den) = Drift.lambda(e.st, aim);
-            Drift.addStableDeltas(deltas, e.values, e.targets, e.c.stableMask, num, den);
+            (sNum, sDen) = Drift.lambda(e.st, aim);
             plan.driftBeforeBps = uint32(Drift.maxBps(e.st));
             plan.expectedAfterBps = uint32(aim);
         }
         if (paths & PerformData.PATH_GLOBAL != 0) {
             uint256 aim = e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps);
             (uint256 num, uint256 den) = Drift.lambda(e.g, aim);
-            Drift.addGlobalDeltas(deltas, e.values, e.targets, e.c.stableMask, e.total, num, den);
+            sliceDelta = Drift.addGlobalDeltas(deltas, e.values, e.targets, e.c.stableMask, e.total, num, den);
             plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
             plan.expectedAfterBps = uint32(aim);
+        }
+        if (e.c.stableMask != 0) {
+            Drift.addSliceDeltas(deltas, e.values, e.targets, e.c.stableMask, sliceDelta, sNum, sDen);
         }
         uint256[] memory trades =
             OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);

@@ -105,16 +105,18 @@ library Drift {
     }
 
     /// @notice The fraction lambda = num/den of the way to target that brings the largest drift to
-    /// `aim` bps: 1 - aim/drift. Returns (1, 1) when aim is 0 or the drift is already within aim.
+    /// `aim` bps: 1 - aim/drift. (1, 1) when aim is 0 (to target); (0, 1) when the drift is already
+    /// within the aim (nothing to do).
     function lambda(Measure memory m, uint256 aim) internal pure returns (uint256 num, uint256 den) {
+        if (aim == 0) return (1, 1);
         uint256 edge = aim * m.scale;
-        if (aim == 0 || m.maxN <= edge) return (1, 1);
+        if (m.maxN <= edge) return (0, 1);
         return (m.maxN - edge, m.maxN);
     }
 
-    /// @notice Adds the global path's trades (signed USD values, + = buy) to `deltas`: each
-    /// non-stable unit moves lambda of the way to target; the slice moves as one unit, its trade
-    /// split across the stables by their targets.
+    /// @notice Adds the global path's trades (signed USD values, + = buy) of the non-stable units to
+    /// `deltas` and returns the slice's trade: each unit moves lambda of the way to target, rounded
+    /// toward zero. The slice's trade is shared across the stables by `addSliceDeltas`.
     function addGlobalDeltas(
         int256[] memory deltas,
         uint256[] memory values,
@@ -123,35 +125,44 @@ library Drift {
         uint256 total,
         uint256 num,
         uint256 den
-    ) internal pure {
+    ) internal pure returns (int256 sliceDelta) {
         uint256 d = den * BPS;
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 0) deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
         }
-        if (stableMask == 0) return;
+        if (stableMask == 0) return 0;
         (uint256 s, uint256 ts) = slice(values, targets, stableMask);
-        int256 sliceDelta = _scaled(ts * total, s * BPS, num, d);
-        for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 1) deltas[i] += _share(sliceDelta, targets[i], ts);
-        }
+        return _scaled(ts * total, s * BPS, num, d);
     }
 
-    /// @notice Adds the stable path's trades: each stable moves lambda of the way to its
-    /// within-slice target; they sum to zero (up to rounding toward zero).
-    function addStableDeltas(
+    /// @notice Adds the stables' trades: the slice's new value S' = S + sliceDelta is shared so that
+    /// each stable's within-slice weight moves mu = num/den of the way to its within-slice target
+    /// (mu = 0 when the stable path does not run: the slice keeps its proportions). New values are
+    /// rounded down and never negative, so no stable is ever asked to sell more than it holds. With
+    /// no stable holdings the slice buys by target; with stable targets summing to 0 it sells by
+    /// holdings.
+    function addSliceDeltas(
         int256[] memory deltas,
         uint256[] memory values,
         uint16[] memory targets,
         uint256 stableMask,
+        int256 sliceDelta,
         uint256 num,
         uint256 den
     ) internal pure {
         (uint256 s, uint256 ts) = slice(values, targets, stableMask);
-        if (ts == 0) return;
+        uint256 sNew = sliceDelta >= 0 ? s + uint256(sliceDelta) : s - uint256(-sliceDelta);
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 1) {
-                deltas[i] += _scaled(targets[i] * s, values[i] * ts, num, den * ts);
+            if (stableMask >> i & 1 == 0) continue;
+            uint256 vNew;
+            if (s == 0) {
+                vNew = ts == 0 ? 0 : Math.mulDiv(sNew, targets[i], ts);
+            } else if (ts == 0) {
+                vNew = Math.mulDiv(sNew, values[i], s);
+            } else {
+                vNew = Math.mulDiv(sNew, values[i] * ts * (den - num) + targets[i] * s * num, s * ts * den);
             }
+            deltas[i] += int256(vNew) - int256(values[i]);
         }
     }
 
@@ -178,12 +189,6 @@ library Drift {
     function _scaled(uint256 want, uint256 have, uint256 num, uint256 den) private pure returns (int256) {
         if (want >= have) return int256(Math.mulDiv(want - have, num, den));
         return -int256(Math.mulDiv(have - want, num, den));
-    }
-
-    /// @dev x * part / whole, rounded toward zero.
-    function _share(int256 x, uint256 part, uint256 whole) private pure returns (int256) {
-        if (x >= 0) return int256(Math.mulDiv(uint256(x), part, whole));
-        return -int256(Math.mulDiv(uint256(-x), part, whole));
     }
 
     function _absDiff(uint256 a, uint256 b) private pure returns (uint256) {

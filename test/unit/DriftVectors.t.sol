@@ -106,16 +106,30 @@ contract DriftVectorsTest is Test {
         h.decode(hex"0100000000010000");
     }
 
-    /// @notice Finding (not fixed here): with stables whose targets are all 0, the global path's
-    /// slice split divides by T_S = 0 and reverts (panic 0x12), so such a balancer can never run a
-    /// global rebalance. `_setTargets` accepts such targets. The vectors avoid them.
-    function test_finding_zeroStableTargetsRevertGlobalDeltas() public {
-        uint256[] memory values = new uint256[](2);
-        values[0] = 100e18;
-        values[1] = 50e18;
-        uint16[] memory targets = new uint16[](2);
+    /// @notice Stables whose targets sum to 0 (an owner exiting them): a global rebalance sells
+    /// them in proportion to their holdings instead of dividing by T_S = 0.
+    function test_zeroStableTargets_globalPathSellsTheStablesByHoldings() public view {
+        uint256[] memory values = new uint256[](3);
+        (values[0], values[1], values[2]) = (100e18, 30e18, 10e18);
+        uint16[] memory targets = new uint16[](3);
         targets[0] = 10_000;
-        vm.expectRevert(abi.encodeWithSignature("Panic(uint256)", 0x12));
-        h.globalDeltas(values, targets, 2);
+        int256[] memory d = h.globalDeltas(values, targets, 6);
+        assertEq(d[0], 40e18);
+        assertEq(d[1], -30e18);
+        assertEq(d[2], -10e18);
+    }
+
+    /// @notice The global path alone keeps the slice's proportions, so a stable far below its
+    /// within-slice share is never asked to sell more than it holds.
+    function test_globalPath_neverSellsAStableBeyondItsHolding() public view {
+        uint256[] memory values = new uint256[](3);
+        (values[0], values[1], values[2]) = (100e18, 99e18, 1e18);
+        uint16[] memory targets = new uint16[](3);
+        (targets[0], targets[1], targets[2]) = (8000, 1000, 1000);
+        int256[] memory d = h.globalDeltas(values, targets, 6);
+        assertEq(d[0], 60e18);
+        assertGe(d[2], -int256(values[2]), "never more than held");
+        assertEq(d[1] * 1, -59.4e18);
+        assertEq(d[2], -0.6e18);
     }
 }

@@ -166,7 +166,8 @@ contract DriftHarness {
         deltas = new int256[](values.length);
         Drift.Measure memory g = Drift.globalMeasure(values, targets, stableMask, total);
         (uint256 num, uint256 den) = Drift.lambda(g, 0);
-        Drift.addGlobalDeltas(deltas, values, targets, stableMask, total, num, den);
+        int256 sliceDelta = Drift.addGlobalDeltas(deltas, values, targets, stableMask, total, num, den);
+        Drift.addSliceDeltas(deltas, values, targets, stableMask, sliceDelta, 0, 1);
     }
 
     function _measure(Input calldata inp, uint16[] memory targets, Output memory o) private pure {
@@ -210,13 +211,16 @@ contract DriftHarness {
         returns (int256[] memory deltas)
     {
         deltas = new int256[](inp.a.prices.length);
-        if (paths & PerformData.PATH_STABLE != 0) {
-            Drift.addStableDeltas(deltas, o.e.values, targets, inp.a.stableMask, o.a.stableNum, o.a.stableDen);
-        }
+        int256 sliceDelta = 0;
+        (uint256 sNum, uint256 sDen) = (0, 1);
+        if (paths & PerformData.PATH_STABLE != 0) (sNum, sDen) = (o.a.stableNum, o.a.stableDen);
         if (paths & PerformData.PATH_GLOBAL != 0) {
-            Drift.addGlobalDeltas(
+            sliceDelta = Drift.addGlobalDeltas(
                 deltas, o.e.values, targets, inp.a.stableMask, o.e.total, o.a.globalNum, o.a.globalDen
             );
+        }
+        if (inp.a.stableMask != 0) {
+            Drift.addSliceDeltas(deltas, o.e.values, targets, inp.a.stableMask, sliceDelta, sNum, sDen);
         }
     }
 

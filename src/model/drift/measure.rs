@@ -70,12 +70,15 @@ impl Measure {
     }
 
     /// lambda = num/den = 1 - aim/drift, the fraction of the way to target that brings the
-    /// largest drift to `aim` bps. (1, 1) when `aim` is 0 **or the drift is already within aim**
-    /// (the contract's rule: a plan for an untriggered view trades all the way).
+    /// largest drift to `aim` bps. (1, 1) when `aim` is 0 (to target); (0, 1) when the drift is
+    /// already within the aim (nothing to do).
     pub fn lambda(&self, aim: U256) -> Result<(U256, U256), DriftError> {
-        let edge = mul(aim, self.scale, "lambda: aim * scale")?;
-        if aim.is_zero() || self.max_n <= edge {
+        if aim.is_zero() {
             return Ok((U256::from(1u8), U256::from(1u8)));
+        }
+        let edge = mul(aim, self.scale, "lambda: aim * scale")?;
+        if self.max_n <= edge {
+            return Ok((U256::ZERO, U256::from(1u8)));
         }
         Ok((self.max_n - edge, self.max_n))
     }

@@ -24,7 +24,7 @@ mod perform_data;
 mod plan;
 mod value;
 
-pub use deltas::{add_global_deltas, add_stable_deltas};
+pub use deltas::{add_global_deltas, add_slice_deltas};
 pub use error::{DriftError, PerformDataError};
 pub use math::BPS;
 pub use measure::{Measure, depegged, global_measure, slice, stable_measure};

@@ -6,7 +6,7 @@ use alloy::primitives::{Address, B256, I256, U256};
 
 use super::{
     DriftError, Measure, PerformData,
-    deltas::{add_global_deltas, add_stable_deltas},
+    deltas::{add_global_deltas, add_slice_deltas},
     math::{add, bps, mul},
     measure::{depegged, global_measure, slice, stable_measure},
     orders::{Market, PlannedOrder, Trade, build, net},
@@ -265,17 +265,23 @@ impl Evaluation {
         self.global.aim_bps(r.clear_bps, r.max_slippage_bps)
     }
 
-    /// The signed USD deltas (+ = buy) of `paths`: the stable path's, then the global path's added.
+    /// The signed USD deltas (+ = buy) of `paths`: the global path's for the non-stables, then
+    /// the stables' share of the slice (moving within the slice when the stable path runs).
     pub fn deltas(&self, p: &Portfolio, r: &Rules, paths: u8) -> Result<Vec<I256>, DriftError> {
         let mask = p.stable_mask();
         let mut d = vec![I256::ZERO; self.values.len()];
+        let mut slice_delta = I256::ZERO;
+        let mut mu = (U256::ZERO, U256::from(1u8));
         if paths & PATH_STABLE != 0 {
-            let lambda = self.stable.lambda(self.stable_aim(r)?)?;
-            add_stable_deltas(&mut d, &self.values, &p.targets, mask, lambda)?;
+            mu = self.stable.lambda(self.stable_aim(r)?)?;
         }
         if paths & PATH_GLOBAL != 0 {
             let lambda = self.global.lambda(self.global_aim(r)?)?;
-            add_global_deltas(&mut d, &self.values, &p.targets, mask, self.total, lambda)?;
+            slice_delta =
+                add_global_deltas(&mut d, &self.values, &p.targets, mask, self.total, lambda)?;
+        }
+        if mask != 0 {
+            add_slice_deltas(&mut d, &self.values, &p.targets, mask, slice_delta, mu)?;
         }
         Ok(d)
     }

@@ -4,7 +4,7 @@ use alloy::primitives::{Address, B256, I256, U256};
 
 use crate::model::drift::{
     Asset, DriftError, OrderContext, PATH_GLOBAL, PerformData, PerformDataError, Portfolio, Rules,
-    add_global_deltas, check, evaluate, net, units, value,
+    add_global_deltas, add_slice_deltas, check, evaluate, net, units, value,
 };
 
 fn usd(x: u64) -> U256 {
@@ -72,24 +72,24 @@ fn value_and_units_round_down() {
 }
 
 #[test]
-fn zero_stable_targets_are_a_typed_error() {
-    let p = flat(&[usd(100), usd(50)], &[10_000, 0], 0b10);
+fn zero_stable_targets_sell_the_stables_by_holdings() {
+    let p = flat(&[usd(100), usd(30), usd(10)], &[10_000, 0, 0], 0b110);
     let e = evaluate(&p, &rules(), None).unwrap();
-    let mut d = vec![I256::ZERO; 2];
-    let err = add_global_deltas(
+    let mut d = vec![I256::ZERO; 3];
+    let one = (U256::from(1), U256::from(1));
+    let slice = add_global_deltas(&mut d, &e.values, &p.targets, 0b110, e.total, one).unwrap();
+    add_slice_deltas(
         &mut d,
         &e.values,
         &p.targets,
-        0b10,
-        e.total,
-        (U256::from(1), U256::from(1)),
-    );
-    assert!(
-        matches!(err, Err(DriftError::DivisionByZero { .. })),
-        "{err:?}"
-    );
-    let msg = err.unwrap_err().to_string();
-    assert!(msg.contains("positive total target"), "{msg}");
+        0b110,
+        slice,
+        (U256::ZERO, U256::from(1)),
+    )
+    .unwrap();
+    assert_eq!(d[0], I256::try_from(usd(40)).unwrap());
+    assert_eq!(d[1], -I256::try_from(usd(30)).unwrap());
+    assert_eq!(d[2], -I256::try_from(usd(10)).unwrap());
 }
 
 #[test]
