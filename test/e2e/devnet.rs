@@ -56,7 +56,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         .clone()
         .expect("devnet records its endpoint");
     let reader = provider::read_only(&url).unwrap();
-    assert_eq!(manifest.contracts.len(), 14);
+    assert_eq!(manifest.contracts.len(), 17);
     for (key, record) in &manifest.contracts {
         let code = reader.get_code_at(record.address).await.unwrap();
         assert!(!code.is_empty(), "{key}: no code at {}", record.address);
@@ -89,7 +89,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         stderr(&out)
     );
     let printed = stdout(&out);
-    assert!(printed.contains("verified: 14/14"), "{printed}");
+    assert!(printed.contains("verified: 17/17"), "{printed}");
     assert!(printed.contains("registry.set_config"), "{printed}");
     assert!(
         reader.get_block_number().await.is_err(),
