@@ -86,6 +86,50 @@ pub struct Manifest {
     /// Configuration calls by key.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionRecord>,
+    /// The devnet demo portfolio (`onebalancer devnet` only; absent elsewhere, and readers that
+    /// predate it ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo: Option<DemoRecord>,
+}
+
+/// What `onebalancer devnet` created for its demo: test tokens with their feeds, and balancers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoRecord {
+    /// The demo assets, in the balancers' asset order.
+    pub assets: Vec<DemoAssetRecord>,
+    /// The balancers, Drift first.
+    pub balancers: Vec<DemoBalancerRecord>,
+}
+
+/// One demo asset: a `TestERC20` and its `MockV3Aggregator` USD feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoAssetRecord {
+    /// Token symbol, e.g. `USDC`.
+    pub symbol: String,
+    /// The token.
+    pub token: Address,
+    /// Its USD feed.
+    pub feed: Address,
+    /// Token decimals.
+    pub decimals: u8,
+}
+
+/// One demo balancer (a clone created by the factory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoBalancerRecord {
+    /// Key, e.g. `drift_balancer`.
+    pub key: String,
+    /// `DriftBalancer` or `TimeBalancer`.
+    pub kind: String,
+    /// The clone.
+    pub address: Address,
+    /// USD (whole dollars) deposited at the targets.
+    pub funded_usd: u64,
+    /// The `create` transaction.
+    pub tx: TxHash,
 }
 
 /// Manifest problems, each with its fix.
@@ -145,6 +189,7 @@ impl Manifest {
             rpc_url: None,
             contracts: BTreeMap::new(),
             actions: BTreeMap::new(),
+            demo: None,
         }
     }
 

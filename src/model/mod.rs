@@ -9,3 +9,4 @@ pub mod bands;
 pub mod fees;
 pub mod forecast;
 pub mod hub;
+pub mod portfolio;
