@@ -278,6 +278,37 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_section_is_optional_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        // A manifest written before the demo section existed still loads.
+        std::fs::write(&path, r#"{"schema":1,"chainId":31337,"contracts":{}}"#).unwrap();
+        let mut m = Manifest::load_for_chain(&path, 31337, "u").unwrap();
+        assert_eq!(m.demo, None);
+        m.save(&path).unwrap();
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("demo"));
+        m.demo = Some(DemoRecord {
+            assets: vec![DemoAssetRecord {
+                symbol: "USDC".into(),
+                token: Address::repeat_byte(1),
+                feed: Address::repeat_byte(2),
+                decimals: 6,
+            }],
+            balancers: vec![DemoBalancerRecord {
+                key: "drift_balancer".into(),
+                kind: "DriftBalancer".into(),
+                address: Address::repeat_byte(3),
+                funded_usd: 100_000,
+                tx: TxHash::repeat_byte(4),
+            }],
+        });
+        m.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"fundedUsd\": 100000"), "{text}");
+        assert_eq!(Manifest::load_for_chain(&path, 31337, "u").unwrap(), m);
+    }
+
+    #[test]
     fn missing_file_is_empty_and_garbage_is_explained() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.json");
