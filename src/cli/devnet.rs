@@ -2,8 +2,10 @@
 //!
 //! Starts anvil (from the tools `script/setup.sh` installed) on a free port, builds the contracts
 //! with forge, deploys the stack through the same deployer as `script/deploy.rs`, checks the code
-//! at every manifest address, writes the manifest, prints a summary, then keeps the chain mining
-//! and watched (a scheduled health check) until Ctrl-C or `ONEBALANCER_DEVNET_SECS` seconds.
+//! at every manifest address, creates and funds the demo balancers (recorded in the manifest's
+//! `demo` section), writes the manifest, prints a summary with the balancers' state, then keeps
+//! the chain mining and watched (a scheduled health check) until Ctrl-C or
+//! `ONEBALANCER_DEVNET_SECS` seconds.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -15,7 +17,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::{
     chain::{anvil::LocalChain, provider, provider::code_hash},
     cli::{deploy::deploy_stack, output},
-    deploy::{config::DeployConfig, manifest::Manifest},
+    deploy::{config::DeployConfig, demo, manifest::Manifest},
     project::Project,
 };
 
@@ -85,6 +87,16 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     .wrap_err("devnet deployment failed")?;
 
     let verified = verify(&conn, &manifest).await?;
+    // The demo portfolio on the fresh chain: tokens, feeds, one balancer of each kind, funded.
+    let demo = demo::create(&conn, &project.out_dir(), &manifest)
+        .await
+        .wrap_err("devnet demo failed")?;
+    let mut states = Vec::with_capacity(demo.balancers.len());
+    for b in &demo.balancers {
+        states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
+    }
+    manifest.demo = Some(demo);
+    manifest.save(&manifest_path)?;
     if args.block_time > 0 {
         conn.provider
             .anvil_set_interval_mining(args.block_time)
@@ -108,6 +120,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         "verified: {verified}/{} contracts have the recorded code at their manifest address",
         manifest.contracts.len()
     ));
+    output::demo_balancers(&states);
     match args.secs {
         Some(secs) => output::line(&format!("devnet ready; stopping after {secs} s")),
         None => output::line("devnet ready; press Ctrl-C to stop"),

@@ -1,7 +1,12 @@
 //! Everything the CLI prints for people: tables and the one-line error.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // this module is the CLI's output
 
-use crate::deploy::{Outcome, Status, manifest::Manifest};
+use alloy::primitives::U256;
+
+use crate::{
+    deploy::{Outcome, Status, demo::state::BalancerState, manifest::Manifest},
+    model::hub::units::format_decimal,
+};
 
 /// `error: …` on stderr.
 pub(crate) fn error_line(line: &str) {
@@ -55,9 +60,87 @@ fn is_call(s: &Status) -> bool {
     )
 }
 
+/// The devnet demo balancers: per balancer its value, drift and `checkUpkeep`, then one line per
+/// asset (balance, value, weight against target).
+pub(crate) fn demo_balancers(states: &[BalancerState]) {
+    println!(
+        "demo balancers: owner, controller and forwarder are the deployer (not yet registered with Chainlink Automation)"
+    );
+    for b in states {
+        let calendar = if b.interval > 0 {
+            format!(
+                ", calendar every {} s",
+                group_digits(&b.interval.to_string())
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<16} {} {}  total value {}  drift {} bps (band {}), stables {} bps{calendar}",
+            b.key,
+            b.address,
+            b.kind,
+            usd(b.total_value),
+            b.drift_bps,
+            b.drift_band_bps,
+            b.stable_drift_bps,
+        );
+        println!(
+            "  {:<6} {:>22} {:>16} {:>9} {:>9}",
+            "asset", "balance", "value", "weight", "target"
+        );
+        for a in &b.assets {
+            let stable = if a.stable { "  stable" } else { "" };
+            println!(
+                "  {:<6} {:>22} {:>16} {:>9} {:>9}{stable}",
+                a.symbol,
+                amount(a.balance, a.decimals),
+                usd(a.value),
+                percent(a.weight_bps),
+                percent(U256::from(a.target_bps)),
+            );
+        }
+        println!(
+            "  checkUpkeep (eth_call from 0x0): needed {}, performData {}",
+            b.upkeep_needed, b.perform_data
+        );
+    }
+}
+
+/// USD with 18 decimals → "$100,000.00" (cents rounded down).
+fn usd(value_e18: U256) -> String {
+    let cents = value_e18 / U256::from(10u64).pow(U256::from(16u64));
+    let whole = cents / U256::from(100u64);
+    let frac = cents % U256::from(100u64);
+    format!(
+        "${}.{:0>2}",
+        group_digits(&whole.to_string()),
+        frac.to_string()
+    )
+}
+
+/// Token units → "20,000.00" (every significant digit, at least two decimals).
+fn amount(units: U256, decimals: u8) -> String {
+    let text = format_decimal(units, decimals, 2);
+    match text.split_once('.') {
+        Some((whole, frac)) => format!("{}.{frac}", group_digits(whole)),
+        None => group_digits(&text),
+    }
+}
+
+/// Basis points → "20.00 %".
+fn percent(bps: U256) -> String {
+    let hundred = U256::from(100u64);
+    format!("{}.{:0>2} %", bps / hundred, (bps % hundred).to_string())
+}
+
 /// 24006 → "24,006".
 pub(crate) fn group(n: usize) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// "1234567" → "1,234,567".
+fn group_digits(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -70,7 +153,7 @@ pub(crate) fn group(n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::group;
+    use super::*;
 
     #[test]
     fn groups_thousands() {
@@ -78,5 +161,18 @@ mod tests {
         assert_eq!(group(999), "999");
         assert_eq!(group(24_006), "24,006");
         assert_eq!(group(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn formats_money_weights_and_amounts() {
+        let e = |n: u64| U256::from(10u64).pow(U256::from(n));
+        assert_eq!(usd(U256::from(100_000u64) * e(18)), "$100,000.00");
+        assert_eq!(usd(U256::from(123_456u64) * e(14)), "$12.34"); // 12.3456 rounds down
+        assert_eq!(usd(U256::ZERO), "$0.00");
+        assert_eq!(amount(U256::from(50_000_000u64), 8), "0.50");
+        assert_eq!(amount(U256::from(20_000u64) * e(18), 18), "20,000.00");
+        assert_eq!(amount(U256::from(1_234_567u64), 6), "1.234567");
+        assert_eq!(percent(U256::from(2000u64)), "20.00 %");
+        assert_eq!(percent(U256::from(5u64)), "0.05 %");
     }
 }

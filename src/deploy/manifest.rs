@@ -86,6 +86,50 @@ pub struct Manifest {
     /// Configuration calls by key.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionRecord>,
+    /// The devnet demo portfolio (`onebalancer devnet` only; absent elsewhere, and readers that
+    /// predate it ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo: Option<DemoRecord>,
+}
+
+/// What `onebalancer devnet` created for its demo: test tokens with their feeds, and balancers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoRecord {
+    /// The demo assets, in the balancers' asset order.
+    pub assets: Vec<DemoAssetRecord>,
+    /// The balancers, Drift first.
+    pub balancers: Vec<DemoBalancerRecord>,
+}
+
+/// One demo asset: a `TestERC20` and its `MockV3Aggregator` USD feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoAssetRecord {
+    /// Token symbol, e.g. `USDC`.
+    pub symbol: String,
+    /// The token.
+    pub token: Address,
+    /// Its USD feed.
+    pub feed: Address,
+    /// Token decimals.
+    pub decimals: u8,
+}
+
+/// One demo balancer (a clone created by the factory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoBalancerRecord {
+    /// Key, e.g. `drift_balancer`.
+    pub key: String,
+    /// `DriftBalancer` or `TimeBalancer`.
+    pub kind: String,
+    /// The clone.
+    pub address: Address,
+    /// USD (whole dollars) deposited at the targets.
+    pub funded_usd: u64,
+    /// The `create` transaction.
+    pub tx: TxHash,
 }
 
 /// Manifest problems, each with its fix.
@@ -145,6 +189,7 @@ impl Manifest {
             rpc_url: None,
             contracts: BTreeMap::new(),
             actions: BTreeMap::new(),
+            demo: None,
         }
     }
 
@@ -230,6 +275,37 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("--manifest deployments/31337.json"), "{msg}");
+    }
+
+    #[test]
+    fn the_demo_section_is_optional_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        // A manifest written before the demo section existed still loads.
+        std::fs::write(&path, r#"{"schema":1,"chainId":31337,"contracts":{}}"#).unwrap();
+        let mut m = Manifest::load_for_chain(&path, 31337, "u").unwrap();
+        assert_eq!(m.demo, None);
+        m.save(&path).unwrap();
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("demo"));
+        m.demo = Some(DemoRecord {
+            assets: vec![DemoAssetRecord {
+                symbol: "USDC".into(),
+                token: Address::repeat_byte(1),
+                feed: Address::repeat_byte(2),
+                decimals: 6,
+            }],
+            balancers: vec![DemoBalancerRecord {
+                key: "drift_balancer".into(),
+                kind: "DriftBalancer".into(),
+                address: Address::repeat_byte(3),
+                funded_usd: 100_000,
+                tx: TxHash::repeat_byte(4),
+            }],
+        });
+        m.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"fundedUsd\": 100000"), "{text}");
+        assert_eq!(Manifest::load_for_chain(&path, 31337, "u").unwrap(), m);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use alloy::{
 
 use crate::{
     artifacts::ArtifactId,
+    chain::balancer_bindings::BalancerFactory,
     chain::bindings::{
         AutomationRegistrar2_3, AutomationRegistry2_3, AutomationRegistryLogicA2_3,
         AutomationRegistryLogicB2_3, AutomationRegistryLogicC2_3, LimitOrderProtocol, LinkToken,
@@ -156,8 +157,8 @@ const TRIGGER_CONDITION: u8 = 0;
 const TRIGGER_LOG: u8 = 1;
 
 /// The full stack: Multicall3, WETH9, LINK, price feeds, the Chainlink Automation 2.3 registry
-/// (logic C → B → A → registry) and registrar, the 1inch Limit Order Protocol v4, then the
-/// configuration calls that make the registry usable.
+/// (logic C → B → A → registry) and registrar, the 1inch Limit Order Protocol v4, the balancer
+/// implementations and their factory, then the configuration calls that make the registry usable.
 pub fn stack() -> Plan {
     let steps = vec![
         Step::Contract(ContractStep {
@@ -262,6 +263,31 @@ pub fn stack() -> Plan {
             Box::new(|cx| {
                 Ok(LimitOrderProtocol::constructorCall {
                     _weth: cx.addr("weth")?,
+                }
+                .abi_encode()
+                .into())
+            }),
+        ),
+        contract(
+            "drift_balancer_impl",
+            "DriftBalancer.sol",
+            "DriftBalancer",
+            no_args(),
+        ),
+        contract(
+            "time_balancer_impl",
+            "TimeBalancer.sol",
+            "TimeBalancer",
+            no_args(),
+        ),
+        contract(
+            "balancer_factory",
+            "BalancerFactory.sol",
+            "BalancerFactory",
+            Box::new(|cx| {
+                Ok(BalancerFactory::constructorCall {
+                    drift: cx.addr("drift_balancer_impl")?,
+                    time: cx.addr("time_balancer_impl")?,
                 }
                 .abi_encode()
                 .into())
@@ -392,73 +418,5 @@ fn u24(v: u32) -> alloy::primitives::Uint<24, 1> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::deploy::config::ANVIL_CHAIN_ID;
-
-    #[test]
-    fn every_dependency_comes_before_its_user() {
-        let config = DeployConfig::default().with_chain_defaults(ANVIL_CHAIN_ID);
-        let mut addresses = BTreeMap::new();
-        for (i, step) in stack().steps.iter().enumerate() {
-            let cx = Context {
-                addresses: &addresses,
-                deployer: Address::repeat_byte(0xd),
-                config: &config,
-            };
-            match step {
-                Step::Contract(c) => {
-                    (c.args)(&cx).unwrap_or_else(|e| panic!("{}: {e}", c.key));
-                    addresses.insert(c.key.to_string(), Address::with_last_byte(i as u8 + 1));
-                }
-                Step::Call(c) => {
-                    assert!(
-                        addresses.contains_key(c.target),
-                        "{} before {}",
-                        c.key,
-                        c.target
-                    );
-                    (c.calldata)(&cx).unwrap_or_else(|e| panic!("{}: {e}", c.key));
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn keys_are_unique() {
-        let plan = stack();
-        let mut keys: Vec<_> = plan.steps.iter().map(Step::key).collect();
-        let n = keys.len();
-        keys.sort_unstable();
-        keys.dedup();
-        assert_eq!(keys.len(), n);
-    }
-
-    #[test]
-    fn registry_config_carries_the_don_and_registrar() {
-        let config = DeployConfig::default().with_chain_defaults(ANVIL_CHAIN_ID);
-        let mut addresses = BTreeMap::new();
-        for k in [
-            "registrar",
-            "chain_module",
-            "link",
-            "weth",
-            "link_usd_feed",
-            "native_usd_feed",
-        ] {
-            addresses.insert(k.to_string(), Address::repeat_byte(k.len() as u8));
-        }
-        let cx = Context {
-            addresses: &addresses,
-            deployer: Address::repeat_byte(0xd),
-            config: &config,
-        };
-        let data = registry_config_call(&cx).unwrap();
-        let call = AutomationRegistry2_3::setConfigTypeSafeCall::abi_decode(&data).unwrap();
-        assert_eq!(call.signers, config.don.signers);
-        assert_eq!(call.f, 1);
-        assert_eq!(call.onchainConfig.registrars, vec![addresses["registrar"]]);
-        assert_eq!(call.onchainConfig.gasCeilingMultiplier, 5);
-        assert_eq!(call.billingConfigs[0].gasFeePPB, 500_000_000);
-    }
-}
+#[path = "plan_tests.rs"]
+mod tests;

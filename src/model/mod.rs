@@ -10,3 +10,4 @@ pub mod drift;
 pub mod fees;
 pub mod forecast;
 pub mod hub;
+pub mod portfolio;

@@ -5,14 +5,17 @@ use std::collections::BTreeMap;
 
 use alloy::{
     primitives::{Address, U256},
-    sol_types::eip712_domain,
+    sol_types::{SolEvent, eip712_domain},
 };
 use foundry_compilers::artifacts::ConfigurableContractArtifact;
 use onebalancer::{
     artifacts::Artifact,
-    chain::bindings::{
-        AutomationRegistrar2_3, AutomationRegistry2_3, LimitOrderProtocol, LinkToken,
-        MockV3Aggregator, Multicall3, WETH9,
+    chain::{
+        balancer_bindings::{Balancer, BalancerFactory, TestERC20},
+        bindings::{
+            AutomationRegistrar2_3, AutomationRegistry2_3, LimitOrderProtocol, LinkToken,
+            MockV3Aggregator, Multicall3, WETH9,
+        },
     },
     deploy::{
         Deployer, Status,
@@ -191,6 +194,9 @@ async fn rerun_changes_nothing_and_a_config_change_redeploys_only_what_depends_o
         "fast_gas_feed",
         "chain_module",
         "multicall3",
+        "drift_balancer_impl",
+        "time_balancer_impl",
+        "balancer_factory",
     ] {
         assert_eq!(status[key], &Status::Unchanged, "{key}");
         assert_eq!(first.contracts[key], third.contracts[key]);
@@ -309,18 +315,16 @@ async fn existing_contracts_are_used_not_redeployed() {
 /// Every selector the Rust bindings declare exists in the compiled artifact's ABI.
 #[test]
 fn bindings_match_artifacts() {
-    fn selectors(contract: &str) -> Vec<[u8; 4]> {
+    fn abi(contract: &str) -> alloy::json_abi::JsonAbi {
         let path = built()
             .out_dir()
             .join(format!("{contract}.sol/{contract}.json"));
         let artifact: ConfigurableContractArtifact =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        artifact
-            .abi
-            .unwrap()
-            .functions()
-            .map(|f| f.selector().0)
-            .collect()
+        artifact.abi.unwrap()
+    }
+    fn selectors(contract: &str) -> Vec<[u8; 4]> {
+        abi(contract).functions().map(|f| f.selector().0).collect()
     }
     // The registry's external functions live on the main contract and its logic fallbacks.
     let registry: Vec<[u8; 4]> = ["", "LogicA", "LogicB", "LogicC"]
@@ -328,7 +332,12 @@ fn bindings_match_artifacts() {
         .flat_map(|part| selectors(&format!("AutomationRegistry{part}2_3")))
         .collect();
     type Case<'a> = (&'a str, Vec<[u8; 4]>, &'a [[u8; 4]]);
-    let cases: [Case<'_>; 7] = [
+    // Both implementations must serve every balancer call (the clones delegate to either).
+    let both_balancers: Vec<[u8; 4]> = selectors("DriftBalancer")
+        .into_iter()
+        .filter(|s| selectors("TimeBalancer").contains(s))
+        .collect();
+    let cases: [Case<'_>; 10] = [
         (
             "Multicall3",
             selectors("Multicall3"),
@@ -360,6 +369,21 @@ fn bindings_match_artifacts() {
             selectors("LimitOrderProtocol"),
             LimitOrderProtocol::LimitOrderProtocolCalls::SELECTORS,
         ),
+        (
+            "BalancerFactory",
+            selectors("BalancerFactory"),
+            BalancerFactory::BalancerFactoryCalls::SELECTORS,
+        ),
+        (
+            "DriftBalancer and TimeBalancer",
+            both_balancers,
+            Balancer::BalancerCalls::SELECTORS,
+        ),
+        (
+            "TestERC20",
+            selectors("TestERC20"),
+            TestERC20::TestERC20Calls::SELECTORS,
+        ),
     ];
     for (contract, available, declared) in cases {
         assert!(!declared.is_empty(), "{contract}");
@@ -371,4 +395,14 @@ fn bindings_match_artifacts() {
             );
         }
     }
+    // The factory's event, decoded from receipts by the devnet demo.
+    let topics: Vec<_> = abi("BalancerFactory")
+        .events()
+        .map(|e| e.selector())
+        .collect();
+    assert!(
+        topics.contains(&BalancerFactory::BalancerCreated::SIGNATURE_HASH),
+        "BalancerFactory has no event {}",
+        BalancerFactory::BalancerCreated::SIGNATURE
+    );
 }

@@ -6,8 +6,21 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy::providers::Provider;
-use onebalancer::{chain::provider, deploy::manifest::Manifest};
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Bytes, I256, U256},
+    providers::{DynProvider, Provider},
+    rpc::types::TransactionRequest,
+    sol_types::SolCall,
+};
+use onebalancer::{
+    chain::{
+        balancer_bindings::{Balancer, TestERC20},
+        bindings::MockV3Aggregator,
+        provider,
+    },
+    deploy::{config::ANVIL_DEV_ACCOUNTS, manifest::Manifest},
+};
 
 use crate::support::*;
 
@@ -31,12 +44,13 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         .spawn()
         .unwrap();
 
-    // The manifest is complete once the registry is configured (the last step).
+    // The manifest is complete once the registry is configured and the demo recorded.
     let started = Instant::now();
     let manifest = loop {
         if let Ok(text) = std::fs::read_to_string(&manifest_path)
             && let Ok(m) = serde_json::from_str::<Manifest>(&text)
             && m.actions.contains_key("registry.set_config")
+            && m.demo.is_some()
         {
             break m;
         }
@@ -56,7 +70,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         .clone()
         .expect("devnet records its endpoint");
     let reader = provider::read_only(&url).unwrap();
-    assert_eq!(manifest.contracts.len(), 14);
+    assert_eq!(manifest.contracts.len(), 17);
     for (key, record) in &manifest.contracts {
         let code = reader.get_code_at(record.address).await.unwrap();
         assert!(!code.is_empty(), "{key}: no code at {}", record.address);
@@ -66,6 +80,8 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
             "{key}"
         );
     }
+    demo_balancers_are_funded_and_balanced(&manifest, &reader).await;
+
     // Interval mining: the chain moves on by itself.
     let b0 = reader.get_block_number().await.unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -89,8 +105,28 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         stderr(&out)
     );
     let printed = stdout(&out);
-    assert!(printed.contains("verified: 14/14"), "{printed}");
+    assert!(printed.contains("verified: 17/17"), "{printed}");
     assert!(printed.contains("registry.set_config"), "{printed}");
+    for (key, kind) in [
+        ("drift_balancer", "DriftBalancer"),
+        ("time_balancer", "TimeBalancer"),
+    ] {
+        let line = printed
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no {key} line:\n{printed}"));
+        assert!(line.contains(kind), "{line}");
+        assert!(line.contains("total value $100,000.00"), "{line}");
+        assert!(line.contains("drift 0 bps"), "{line}");
+    }
+    assert_eq!(
+        printed
+            .matches("checkUpkeep (eth_call from 0x0): needed false, performData 0x\n")
+            .count(),
+        2,
+        "{printed}"
+    );
+    assert!(printed.contains("calendar every 86,400 s"), "{printed}");
     assert!(
         reader.get_block_number().await.is_err(),
         "anvil stopped with devnet"
@@ -115,5 +151,92 @@ fn devnet_exits_by_itself_after_devnet_secs() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("stopping after 1 s"));
+    let m: Manifest = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(m.demo.unwrap().balancers.len(), 2);
     assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// The demo: four assets and two balancers with code, each worth $100,000 at its targets, not in
+/// need of an upkeep; `checkUpkeep` answers only a simulation from 0x0, and a 10 % WBTC move
+/// makes the DriftBalancer's upkeep needed.
+async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &DynProvider) {
+    let demo = manifest.demo.as_ref().unwrap();
+    let symbols: Vec<&str> = demo.assets.iter().map(|a| a.symbol.as_str()).collect();
+    assert_eq!(symbols, ["USDC", "DAI", "WBTC", "WETH"]);
+    for a in &demo.assets {
+        for at in [a.token, a.feed] {
+            assert!(
+                !reader.get_code_at(at).await.unwrap().is_empty(),
+                "{}",
+                a.symbol
+            );
+        }
+        let token = TestERC20::new(a.token, reader);
+        assert_eq!(token.decimals().call().await.unwrap(), a.decimals);
+    }
+    let keys: Vec<&str> = demo.balancers.iter().map(|b| b.key.as_str()).collect();
+    assert_eq!(keys, ["drift_balancer", "time_balancer"]);
+    let dollar = U256::from(10u64).pow(U256::from(18u64));
+    for b in &demo.balancers {
+        assert!(
+            !reader.get_code_at(b.address).await.unwrap().is_empty(),
+            "{}",
+            b.key
+        );
+        let balancer = Balancer::new(b.address, reader);
+        let total = balancer.totalValue().call().await.unwrap();
+        let want = U256::from(100_000u64) * dollar;
+        assert!(total <= want && want - total < dollar, "{}: {total}", b.key);
+        assert_eq!(
+            balancer.owner().call().await.unwrap(),
+            manifest.deployer.unwrap()
+        );
+        let check = balancer
+            .checkUpkeep(Bytes::new())
+            .from(alloy::primitives::Address::ZERO)
+            .call()
+            .await
+            .unwrap();
+        assert!(!check.upkeepNeeded, "{}: balanced at start", b.key);
+        // `cannotExecute`: a call from any other origin reverts.
+        let from_user = balancer
+            .checkUpkeep(Bytes::new())
+            .from(ANVIL_DEV_ACCOUNTS[1]);
+        assert!(from_user.call().await.is_err(), "{}", b.key);
+    }
+    assert_eq!(
+        Balancer::new(demo.balancers[1].address, reader)
+            .interval()
+            .call()
+            .await
+            .unwrap(),
+        86_400
+    );
+
+    // WBTC $60,000 → $66,000: its weight goes to 32.04 %, past the 200 bps band.
+    let wbtc_feed = demo.assets[2].feed;
+    let update = MockV3Aggregator::updateAnswerCall {
+        _answer: I256::try_from(6_600_000_000_000i64).unwrap(),
+    };
+    let tx = TransactionRequest::default()
+        .with_from(ANVIL_DEV_ACCOUNTS[1])
+        .with_to(wbtc_feed)
+        .with_input(update.abi_encode());
+    let receipt = reader
+        .send_transaction(tx)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let drift = Balancer::new(demo.balancers[0].address, reader);
+    let check = drift
+        .checkUpkeep(Bytes::new())
+        .from(alloy::primitives::Address::ZERO)
+        .call()
+        .await
+        .unwrap();
+    assert!(check.upkeepNeeded, "a 10 % WBTC move needs a rebalance");
+    assert!(!check.performData.is_empty());
 }

@@ -1,0 +1,266 @@
+//! The devnet demo: the four-asset demo portfolio of `test/utils/BalancerFixture.sol` as one
+//! DriftBalancer and one TimeBalancer, created through the deployed factory and funded at their
+//! targets.
+//!
+//! [`create`] deploys a `TestERC20` and a `MockV3Aggregator` USD feed per asset, creates both
+//! balancers, mints each asset's share of [`spec::FUND_USD`] per balancer (exact token units from
+//! the feed's price, rounded down) and deposits it. It runs on a fresh devnet chain only: nothing
+//! here is idempotent, because every devnet starts a new anvil. [`state::read_state`] reads a
+//! balancer's state back, including `checkUpkeep` as Chainlink simulates it.
+
+pub mod spec;
+pub mod state;
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::{SolCall, SolConstructor, SolEvent},
+};
+
+use crate::{
+    artifacts::{Artifact, ArtifactError, ArtifactId},
+    chain::{
+        ChainError, Connection,
+        balancer_bindings::{Balancer, BalancerFactory, TestERC20},
+        bindings::MockV3Aggregator,
+    },
+    deploy::manifest::{DemoAssetRecord, DemoBalancerRecord, DemoRecord, Manifest},
+    model::portfolio::{self, PortfolioError},
+};
+use spec::{DEMO_ASSETS, DemoKind, FEED_DECIMALS};
+
+/// Everything that can stop the demo.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// Chain I/O.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// Bytecode.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// Prices and amounts.
+    #[error(transparent)]
+    Portfolio(#[from] PortfolioError),
+    /// The stack the demo builds on is not in the manifest.
+    #[error(
+        "the manifest has no `{key}` — deploy the stack first (the demo uses its factory and 1inch protocol)"
+    )]
+    MissingContract {
+        /// The missing key.
+        key: &'static str,
+    },
+    /// What was deployed is not what was compiled.
+    #[error(
+        "{what} at {address}: on-chain code does not match artifact {artifact} — rebuild with `forge build` and re-run"
+    )]
+    CodeMismatch {
+        /// What was deployed.
+        what: String,
+        /// Where.
+        address: Address,
+        /// Artifact id.
+        artifact: String,
+    },
+    /// `create` succeeded without the event that names the new balancer.
+    #[error(
+        "creating the {kind} (transaction {tx}) emitted no BalancerCreated event from {factory} — balancer_factory is not the BalancerFactory this build binds; redeploy the stack"
+    )]
+    NoCreatedEvent {
+        /// Which balancer.
+        kind: &'static str,
+        /// The transaction.
+        tx: alloy::primitives::TxHash,
+        /// The factory called.
+        factory: Address,
+    },
+    /// A view the demo needs failed.
+    #[error(
+        "{what} failed: {reason} — the devnet chain stopped answering or the contract is not a balancer; rerun devnet"
+    )]
+    Read {
+        /// What was read.
+        what: String,
+        /// The node's answer.
+        reason: String,
+    },
+}
+
+const TEST_ERC20: ArtifactId = ArtifactId::new("TestERC20.sol", "TestERC20");
+const MOCK_FEED: ArtifactId = ArtifactId::new("MockV3Aggregator.sol", "MockV3Aggregator");
+
+/// Deploys the demo tokens and feeds, creates both balancers through the manifest's
+/// `balancer_factory` and funds each with [`spec::FUND_USD`] at its targets. The deployer
+/// (`conn.from`) owns them, controls them and is their forwarder.
+pub async fn create(
+    conn: &Connection,
+    out_dir: &std::path::Path,
+    manifest: &Manifest,
+) -> Result<DemoRecord, DemoError> {
+    let stack = |key| {
+        manifest
+            .address(key)
+            .ok_or(DemoError::MissingContract { key })
+    };
+    let factory = stack("balancer_factory")?;
+    let lop = stack("limit_order_protocol")?;
+
+    let token_code = Artifact::load(out_dir, TEST_ERC20)?;
+    let feed_code = Artifact::load(out_dir, MOCK_FEED)?;
+    let mut assets = Vec::with_capacity(DEMO_ASSETS.len());
+    for a in DEMO_ASSETS {
+        let args = TestERC20::constructorCall {
+            name_: a.symbol.into(),
+            symbol_: a.symbol.into(),
+            decimals_: a.decimals,
+        }
+        .abi_encode();
+        let token = deploy(
+            conn,
+            &token_code,
+            &format!("demo token {}", a.symbol),
+            &args,
+        )
+        .await?;
+        let args = MockV3Aggregator::constructorCall {
+            _decimals: FEED_DECIMALS,
+            _initialAnswer: alloy::primitives::I256::from_raw(U256::from(a.price)),
+        }
+        .abi_encode();
+        let feed = deploy(
+            conn,
+            &feed_code,
+            &format!("demo feed {}/USD", a.symbol),
+            &args,
+        )
+        .await?;
+        assets.push(DemoAssetRecord {
+            symbol: a.symbol.into(),
+            token,
+            feed,
+            decimals: a.decimals,
+        });
+    }
+
+    let pairs: Vec<(Address, Address)> = assets.iter().map(|a| (a.token, a.feed)).collect();
+    let mut balancers = Vec::with_capacity(DemoKind::ALL.len());
+    for kind in DemoKind::ALL {
+        let call = BalancerFactory::createCall {
+            kind: kind.factory_kind(),
+            assets: spec::assets(&pairs),
+            protocol: spec::protocol(lop),
+            sequencerFeed: Address::ZERO, // an L1-like devnet: no sequencer-uptime feed
+            sequencerGrace: 0,
+            init: spec::init_params(kind, conn.from),
+        };
+        let what = format!("creating the demo {}", kind.contract());
+        let receipt = conn.call(&what, factory, call.abi_encode().into()).await?;
+        let created = receipt
+            .inner
+            .logs()
+            .iter()
+            .filter(|l| l.address() == factory)
+            .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
+            .ok_or(DemoError::NoCreatedEvent {
+                kind: kind.contract(),
+                tx: receipt.transaction_hash,
+                factory,
+            })?;
+        balancers.push(DemoBalancerRecord {
+            key: kind.key().into(),
+            kind: kind.contract().into(),
+            address: created.balancer,
+            funded_usd: spec::FUND_USD,
+            tx: receipt.transaction_hash,
+        });
+    }
+
+    fund_at_targets(conn, &assets, &balancers).await?;
+    Ok(DemoRecord { assets, balancers })
+}
+
+/// Mints each asset's share of [`spec::FUND_USD`] for every balancer, then approves and deposits
+/// it. Amounts come from the feed's current answer, rounded down.
+async fn fund_at_targets(
+    conn: &Connection,
+    assets: &[DemoAssetRecord],
+    balancers: &[DemoBalancerRecord],
+) -> Result<(), DemoError> {
+    for (spec, asset) in DEMO_ASSETS.iter().zip(assets) {
+        let answer = read(
+            MockV3Aggregator::new(asset.feed, &conn.provider)
+                .latestAnswer()
+                .call(),
+            format!("{}/USD latestAnswer()", asset.symbol),
+        )
+        .await?;
+        let price = portfolio::price_from_answer(&asset.symbol, answer)?;
+        let usd = portfolio::usd_at_target(spec::fund_usd(), spec.target_bps);
+        let units =
+            portfolio::units_for_usd(&asset.symbol, usd, asset.decimals, FEED_DECIMALS, price)?;
+        let all = units.saturating_mul(U256::from(balancers.len()));
+        let mint = TestERC20::mintCall {
+            to: conn.from,
+            amount: all,
+        };
+        send(
+            conn,
+            &format!("minting {}", asset.symbol),
+            asset.token,
+            &mint,
+        )
+        .await?;
+        for b in balancers {
+            let approve = TestERC20::approveCall {
+                spender: b.address,
+                amount: units,
+            };
+            let what = format!("approving {} for {}", asset.symbol, b.key);
+            send(conn, &what, asset.token, &approve).await?;
+            let fund = Balancer::fundCall {
+                token: asset.token,
+                amount: units,
+            };
+            let what = format!("funding {} with {}", b.key, asset.symbol);
+            send(conn, &what, b.address, &fund).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn deploy(
+    conn: &Connection,
+    artifact: &Artifact,
+    what: &str,
+    args: &[u8],
+) -> Result<Address, DemoError> {
+    let (_, address) = conn.deploy(what, artifact.init_code(args)).await?;
+    let code = conn.code_at(address).await?;
+    if !artifact.runtime_matches(&code) {
+        return Err(DemoError::CodeMismatch {
+            what: what.to_string(),
+            address,
+            artifact: artifact.id.to_string(),
+        });
+    }
+    Ok(address)
+}
+
+async fn send(
+    conn: &Connection,
+    what: &str,
+    to: Address,
+    call: &impl SolCall,
+) -> Result<(), DemoError> {
+    conn.call(what, to, Bytes::from(call.abi_encode())).await?;
+    Ok(())
+}
+
+/// Awaits a contract read, naming it in the error.
+pub(crate) async fn read<T, E: std::fmt::Display>(
+    call: impl std::future::IntoFuture<Output = Result<T, E>>,
+    what: String,
+) -> Result<T, DemoError> {
+    call.await.map_err(|e| DemoError::Read {
+        what,
+        reason: e.to_string(),
+    })
+}
