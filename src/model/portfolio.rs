@@ -6,7 +6,7 @@
 
 use alloy::primitives::{I256, U256};
 
-use crate::model::hub::units::pow10;
+use crate::model::{drift, hub::units::pow10};
 
 /// Basis points in one.
 pub const BPS: u64 = 10_000;
@@ -76,8 +76,8 @@ pub fn units_for_usd(
     Ok(usd.checked_mul(scale).ok_or_else(overflow)? / price)
 }
 
-/// USD value with 18 decimals (rounded down) of `amount` token units at `price`, exactly as
-/// `Drift.value`.
+/// USD value with 18 decimals (rounded down) of `amount` token units at `price`: `Drift.value`,
+/// through [`drift::value`].
 pub fn value_e18(
     asset: &str,
     amount: U256,
@@ -85,19 +85,15 @@ pub fn value_e18(
     token_decimals: u8,
     feed_decimals: u8,
 ) -> Result<U256, PortfolioError> {
-    let overflow = || PortfolioError::Overflow {
+    drift::value(
+        amount,
+        price,
+        u32::from(token_decimals) + u32::from(feed_decimals),
+    )
+    .map_err(|_| PortfolioError::Overflow {
         asset: asset.to_string(),
         what: "the USD value",
-    };
-    let decimals = u32::from(token_decimals) + u32::from(feed_decimals);
-    let product = amount.checked_mul(price).ok_or_else(overflow)?;
-    if decimals >= 18 {
-        Ok(product / pow10(decimals - 18).ok_or_else(overflow)?)
-    } else {
-        product
-            .checked_mul(pow10(18 - decimals).ok_or_else(overflow)?)
-            .ok_or_else(overflow)
-    }
+    })
 }
 
 /// The weight of `value` in `total`, in bps rounded down (0 when the total is 0).
@@ -108,64 +104,26 @@ pub fn weight_bps(value: U256, total: U256) -> U256 {
     value.saturating_mul(U256::from(BPS)) / total
 }
 
-/// Global drift in bps (rounded down), as `Drift.globalMeasure` then `Drift.maxBps`: every
-/// non-stable asset is a unit, the stables together (bit i of `stable_mask`) are one; a unit's
-/// drift is |v·10⁴ − t·V| / V with V the sum of `values`.
+/// Global drift in bps (rounded down): [`drift::global_measure`] then `max_bps`, as
+/// `Drift.globalMeasure` then `Drift.maxBps`. 0 when there is no value (or it overflows).
 pub fn global_drift_bps(values: &[U256], targets: &[u16], stable_mask: u64) -> U256 {
     let total = values.iter().fold(U256::ZERO, |a, v| a.saturating_add(*v));
+    let Ok(mask) = u16::try_from(stable_mask) else {
+        return U256::ZERO;
+    };
     if total.is_zero() {
         return U256::ZERO;
     }
-    let bps = U256::from(BPS);
-    let unit = |v: U256, t: U256| v.saturating_mul(bps).abs_diff(t.saturating_mul(total));
-    let mut max = U256::ZERO;
-    let (mut slice, mut slice_target, mut any_stable) = (U256::ZERO, U256::ZERO, false);
-    for (i, (v, t)) in values.iter().zip(targets).enumerate() {
-        if is_stable(stable_mask, i) {
-            slice = slice.saturating_add(*v);
-            slice_target += U256::from(*t);
-            any_stable = true;
-        } else {
-            max = max.max(unit(*v, U256::from(*t)));
-        }
-    }
-    if any_stable {
-        max = max.max(unit(slice, slice_target));
-    }
-    max / total
+    drift::global_measure(values, targets, mask, total).map_or(U256::ZERO, |m| m.max_bps())
 }
 
-/// Within-slice drift of the stables in bps (rounded down), as `Drift.stableMeasure`:
-/// |v_i·T_S − t_i·S| · 10⁴ / (S·T_S). 0 without stables or when the slice is empty.
+/// Within-slice drift of the stables in bps (rounded down): [`drift::stable_measure`], as
+/// `Drift.stableMeasure`. 0 without stables, when the slice is empty (or it overflows).
 pub fn stable_drift_bps(values: &[U256], targets: &[u16], stable_mask: u64) -> U256 {
-    let (mut s, mut ts) = (U256::ZERO, U256::ZERO);
-    for (i, (v, t)) in values.iter().zip(targets).enumerate() {
-        if is_stable(stable_mask, i) {
-            s = s.saturating_add(*v);
-            ts += U256::from(*t);
-        }
-    }
-    let scale = s.saturating_mul(ts);
-    if scale.is_zero() {
+    let Ok(mask) = u16::try_from(stable_mask) else {
         return U256::ZERO;
-    }
-    let mut max = U256::ZERO;
-    for (i, (v, t)) in values.iter().zip(targets).enumerate() {
-        if is_stable(stable_mask, i) {
-            let n = v
-                .saturating_mul(ts)
-                .abs_diff(U256::from(*t).saturating_mul(s));
-            max = max.max(n.saturating_mul(U256::from(BPS)));
-        }
-    }
-    max / scale
-}
-
-fn is_stable(mask: u64, i: usize) -> bool {
-    u32::try_from(i)
-        .ok()
-        .and_then(|i| mask.checked_shr(i))
-        .is_some_and(|m| m & 1 == 1)
+    };
+    drift::stable_measure(values, targets, mask).map_or(U256::ZERO, |m| m.max_bps())
 }
 
 #[cfg(test)]
