@@ -181,4 +181,53 @@ contract BalancerAdminTest is BalancerFixture {
             _init(_targets4())
         );
     }
+
+    function test_bandLimits_boundTheController() public {
+        IBalancer.BandLimits memory l = IBalancer.BandLimits({
+            minDriftBps: 150, maxDriftBps: 250, minStableDriftBps: 60, maxStableDriftBps: 90
+        });
+        vm.expectEmit(address(b));
+        emit IBalancer.BandLimitsUpdated(l);
+        b.setBandLimits(l);
+        vm.prank(controllerAddr);
+        vm.expectRevert(abi.encodeWithSelector(IBalancer.OutsideLimits.selector, 300, 150, 250));
+        b.setBands(300, 200, 80, 40);
+        l.maxDriftBps = 100; // max below min
+        vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidParam.selector, 11, 150));
+        b.setBandLimits(l);
+    }
+
+    function test_pause_emitsAndStopsChecks() public {
+        IBalancer.Params memory p = _defaultParams();
+        p.paused = true;
+        vm.expectEmit(address(b));
+        emit IBalancer.ParamsUpdated(p);
+        b.setPaused(true);
+        assertTrue(b.params().paused);
+        b.setPaused(false);
+        assertFalse(b.params().paused);
+    }
+
+    function test_timeBalancer_calendarIsOwnerSetAndBounded() public {
+        delete tokens;
+        delete feeds;
+        IBalancer t = _demo(IBalancerFactory.Kind.Time);
+        assertEq(t.interval(), 1 days);
+        vm.expectEmit(address(t));
+        emit IBalancer.CalendarUpdated(7 days, 20);
+        ITimeBalancer(address(t)).setCalendar(7 days, 20);
+        assertEq(t.interval(), 7 days);
+        assertEq(t.dustFloorBps(), 20);
+        vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidParam.selector, 16, 176));
+        ITimeBalancer(address(t)).setCalendar(7 days, 176); // the dust floor must stay under the clear band
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IBalancer.Unauthorized.selector, stranger));
+        ITimeBalancer(address(t)).setCalendar(1 days, 10);
+        assertEq(b.interval(), 0, "a DriftBalancer has no calendar");
+    }
+}
+
+/// @notice TimeBalancer's own setter.
+interface ITimeBalancer {
+    function setCalendar(uint32 interval, uint16 dustFloorBps) external;
 }
