@@ -69,12 +69,11 @@ abstract contract BalancerBase is
         _initialized = true;
         owner = ip.owner;
         controller = ip.controller;
-        _forwarder = ip.forwarder;
+        _setForwarder(ip.forwarder);
         _setTargets(ip.targets);
         _setParams(ip.params);
         _setBandLimits(ip.limits);
-        _fillCostUsdE8 = ip.fillCostUsdE8;
-        _dustMarginBps = ip.dustMarginBps;
+        _setDust(ip.fillCostUsdE8, ip.dustMarginBps);
         _state.stableGas32 = (uint256(ip.stableGasEstimate) / 32).toUint16();
         _state.globalGas32 = (uint256(ip.globalGasEstimate) / 32).toUint16();
         _initCalendar(ip.interval, ip.dustFloorBps);
@@ -93,7 +92,7 @@ abstract contract BalancerBase is
         returns (bool upkeepNeeded, bytes memory performData)
     {
         State memory s = _state;
-        Params memory p = _params;
+        Params memory p = _unpackParams(_params);
         if (p.paused || _bundleOpen(s, p)) return (false, "");
         Eval memory e = _evaluate(s, p, 3);
         if (e.triggered == 0) return (false, "");
@@ -106,15 +105,15 @@ abstract contract BalancerBase is
     /// is re-validated; otherwise a cheap custom error and no state change.
     function performUpkeep(bytes calldata performData) external override nonReentrant {
         uint256 gasStart = gasleft();
-        if (msg.sender != _forwarder && !isFallbackKeeper[msg.sender]) {
+        if (msg.sender != address(uint160(_forwarderTargets)) && !isFallbackKeeper[msg.sender]) {
             revert UnauthorizedPerformer(msg.sender);
         }
         (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
         State memory s = _state;
         if (epoch != s.epoch) revert StaleEpoch(epoch, s.epoch);
-        Params memory p = _params;
+        Params memory p = _unpackParams(_params);
         if (p.paused) revert IsPaused();
-        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p)));
+        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p.orderTtl)));
         Eval memory e = _evaluate(s, p, requested);
         uint8 paths = requested & e.triggered;
         if (paths == 3 && gasleft() < (uint256(s.stableGas32) + s.globalGas32) * 32 + BOTH_PATHS_RESERVE) {
@@ -136,7 +135,7 @@ abstract contract BalancerBase is
         if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) {
             return INVALID_SIGNATURE;
         }
-        if (block.timestamp > _expiry(s, _params)) return INVALID_SIGNATURE;
+        if (block.timestamp > _expiry(s, uint24(_params >> 160))) return INVALID_SIGNATURE;
         for (uint256 i; i < hashes.length; ++i) {
             if (hashes[i] == hash) return IERC1271.isValidSignature.selector;
         }
@@ -163,7 +162,7 @@ abstract contract BalancerBase is
     /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit.
     function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
         if (amount == 0) revert ZeroAmount();
-        if (_params.paused) revert IsPaused();
+        if (uint8(_params >> 184) != 0) revert IsPaused();
         CloneArgs.Config memory c = _config();
         uint256 idx = _indexOf(c, token);
         uint256[] memory prices = _readPrices(c, type(uint256).max);
@@ -317,8 +316,7 @@ abstract contract BalancerBase is
             plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
             plan.expectedAfterBps = uint32(aim);
         }
-        uint256[] memory trades =
-            OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
+        uint256[] memory trades = OrderBook.net(deltas, _dustUsd(_params));
         (plan.orders, plan.hashes, plan.bitmap) = OrderBook.build(trades, _market(e), address(this));
     }
 
@@ -479,7 +477,8 @@ abstract contract BalancerBase is
     }
 
     function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {
-        uint256 packed = _targets;
+        uint256 packed = _forwarderTargets >> 160;
+        if (n > 6) packed |= _targetsHigh << 96;
         t = new uint16[](n);
         for (uint256 i; i < n; ++i) {
             t[i] = uint16(packed >> (16 * i));
@@ -495,17 +494,18 @@ abstract contract BalancerBase is
             packed |= uint256(t[i]) << (16 * i);
         }
         if (t.length != n || sum != Drift.BPS) revert InvalidTargets(t.length, sum);
-        _targets = packed;
+        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
+        if (n > 6) _targetsHigh = packed >> 96;
         emit TargetsUpdated(t);
     }
 
     function _bundleOpen(State memory s, Params memory p) internal view returns (bool) {
-        return s.digest != 0 && block.timestamp <= _expiry(s, p);
+        return s.digest != 0 && block.timestamp <= _expiry(s, p.orderTtl);
     }
 
-    function _expiry(State memory s, Params memory p) internal pure returns (uint256) {
+    function _expiry(State memory s, uint256 orderTtl) internal pure returns (uint256) {
         uint256 last = s.lastStableAt > s.lastGlobalAt ? s.lastStableAt : s.lastGlobalAt;
-        return last + p.orderTtl;
+        return last + orderTtl;
     }
 
     /// @dev Whether `period` has passed since `last` (0 = never happened).
