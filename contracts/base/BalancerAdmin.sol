@@ -212,7 +212,10 @@ abstract contract BalancerAdmin is IBalancer {
     /// @dev The dust threshold of a packed `_params` word: fillCost (8 decimals) x margin, in USD with
     /// 18 decimals.
     function _dustUsd(uint256 w) internal pure returns (uint256) {
-        return uint256(uint48(w >> 192)) * 1e10 * uint16(w >> 240) / 10_000;
+        // At most 2^48 x 1e10 x 2^16 < 2^98: no overflow.
+        unchecked {
+            return uint256(uint48(w >> 192)) * 1e10 * uint16(w >> 240) / 10_000;
+        }
     }
 
     function _setDust(uint48 fillCostUsdE8, uint16 dustMarginBps) internal {

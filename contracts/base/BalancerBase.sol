@@ -166,7 +166,7 @@ abstract contract BalancerBase is
         CloneArgs.Config memory c = _config();
         uint256 idx = _indexOf(c, token);
         uint256[] memory prices = _readPrices(c, type(uint256).max);
-        uint256 total = _total(c, prices, _valuesOf(c, prices));
+        (, uint256 total) = _valuesOf(c, prices);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
@@ -262,7 +262,8 @@ abstract contract BalancerBase is
     function totalValue() external view returns (uint256) {
         CloneArgs.Config memory c = _config();
         uint256[] memory prices = _readPrices(c, type(uint256).max);
-        return _total(c, prices, _valuesOf(c, prices));
+        (, uint256 total) = _valuesOf(c, prices);
+        return total;
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
@@ -282,14 +283,15 @@ abstract contract BalancerBase is
         if (e.c.sequencerFeed != address(0)) Oracle.checkSequencer(e.c.sequencerFeed, e.c.sequencerGrace);
         e.targets = _unpackTargets(e.c.n);
         e.prices = _readPrices(e.c, globalDue || e.calendar ? type(uint256).max : e.c.stableMask);
-        e.values = _valuesOf(e.c, e.prices);
+        uint256 total;
+        (e.values, total) = _valuesOf(e.c, e.prices);
         if (stableDue) {
             e.st = Drift.stableMeasure(e.values, e.targets, e.c.stableMask);
             e.depeg = Drift.depegged(_normalised(e.c, e.prices), e.c.stableMask, p.depegBps);
             if (e.depeg || Drift.exceeds(e.st, p.stableDriftBps)) e.triggered |= PerformData.PATH_STABLE;
         }
         if (globalDue || e.calendar) {
-            e.total = _total(e.c, e.prices, e.values);
+            e.total = total;
             e.g = Drift.globalMeasure(e.values, e.targets, e.c.stableMask, e.total);
             bool drifted = globalDue && Drift.exceeds(e.g, p.driftBps);
             e.calendar = !drifted && e.calendar && Drift.exceeds(e.g, dustFloorBps);
@@ -415,24 +417,21 @@ abstract contract BalancerBase is
         }
     }
 
+    /// @dev Each read asset's value and, in the same pass, their total.
     function _valuesOf(CloneArgs.Config memory c, uint256[] memory prices)
         internal
         view
-        returns (uint256[] memory values)
+        returns (uint256[] memory values, uint256 total)
     {
-        values = new uint256[](c.n);
-        for (uint256 i; i < c.n; ++i) {
-            if (prices[i] != 0) values[i] = Drift.value(_balances[i], prices[i], c.decimals(i));
-        }
-    }
-
-    function _total(CloneArgs.Config memory, uint256[] memory, uint256[] memory values)
-        internal
-        pure
-        returns (uint256 total)
-    {
-        for (uint256 i; i < values.length; ++i) {
-            total += values[i];
+        uint256 n = c.n;
+        values = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 price = prices[i];
+            if (price != 0) {
+                uint256 v = Drift.value(_balances[i], price, c.decimals(i));
+                values[i] = v;
+                total += v;
+            }
         }
     }
 

@@ -59,13 +59,18 @@ library Drift {
         uint256 total
     ) internal pure returns (Measure memory m) {
         m.scale = total;
+        // One pass: the non-stable units, and the slice's value and target (as `slice` sums them).
+        uint256 s;
+        uint256 ts;
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 0) _add(m, _absDiff(values[i] * BPS, targets[i] * total));
+            if (stableMask >> i & 1 == 0) {
+                _add(m, _absDiff(values[i] * BPS, targets[i] * total));
+            } else {
+                s += values[i];
+                ts += targets[i];
+            }
         }
-        if (stableMask != 0) {
-            (uint256 s, uint256 ts) = slice(values, targets, stableMask);
-            _add(m, _absDiff(s * BPS, ts * total));
-        }
+        if (stableMask != 0) _add(m, _absDiff(s * BPS, ts * total));
     }
 
     /// @notice Within-slice drift of the stables.
@@ -125,11 +130,18 @@ library Drift {
         uint256 den
     ) internal pure {
         uint256 d = den * BPS;
+        // One pass: the non-stable trades, and the slice's value and target (as `slice` sums them).
+        uint256 s;
+        uint256 ts;
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 0) deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
+            if (stableMask >> i & 1 == 0) {
+                deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
+            } else {
+                s += values[i];
+                ts += targets[i];
+            }
         }
         if (stableMask == 0) return;
-        (uint256 s, uint256 ts) = slice(values, targets, stableMask);
         int256 sliceDelta = _scaled(ts * total, s * BPS, num, d);
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 1) deltas[i] += _share(sliceDelta, targets[i], ts);
