@@ -479,8 +479,15 @@ abstract contract BalancerBase is
         uint256 packed = _forwarderTargets >> 160;
         if (n > 6) packed |= _targetsHigh << 96;
         t = new uint16[](n);
+        // i < n <= 16: the shift and the (bounds-known) store need no checks.
         for (uint256 i; i < n; ++i) {
-            t[i] = uint16(packed >> (16 * i));
+            uint256 w;
+            unchecked {
+                w = uint16(packed >> (16 * i));
+            }
+            assembly ("memory-safe") {
+                mstore(add(t, shl(5, add(i, 1))), w)
+            }
         }
     }
 

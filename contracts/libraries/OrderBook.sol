@@ -51,19 +51,35 @@ library OrderBook {
         uint256 j;
         uint256 sellLeft;
         uint256 buyLeft;
+        // Indices stay below n (i, j < n before each read; count < n pairs), so reads and writes go
+        // straight to memory, unchecked.
         unchecked {
             while (true) {
                 while (sellLeft == 0 && i < n) {
-                    int256 d = deltas[i++];
+                    int256 d;
+                    assembly ("memory-safe") {
+                        i := add(i, 1)
+                        d := mload(add(deltas, shl(5, i)))
+                    }
                     if (d < 0) sellLeft = uint256(-d);
                 }
                 while (buyLeft == 0 && j < n) {
-                    int256 d = deltas[j++];
+                    int256 d;
+                    assembly ("memory-safe") {
+                        j := add(j, 1)
+                        d := mload(add(deltas, shl(5, j)))
+                    }
                     if (d > 0) buyLeft = uint256(d);
                 }
                 if (sellLeft == 0 || buyLeft == 0) break;
                 uint256 x = sellLeft < buyLeft ? sellLeft : buyLeft;
-                if (x >= dust) trades[count++] = (i - 1) << 248 | (j - 1) << 240 | x;
+                if (x >= dust) {
+                    uint256 tr = (i - 1) << 248 | (j - 1) << 240 | x;
+                    assembly ("memory-safe") {
+                        count := add(count, 1)
+                        mstore(add(trades, shl(5, count)), tr)
+                    }
+                }
                 sellLeft -= x;
                 buyLeft -= x;
             }
