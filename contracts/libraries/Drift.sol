@@ -60,8 +60,8 @@ library Drift {
     ) internal pure returns (Measure memory m) {
         m.scale = total;
         // One pass: the non-stable units, and the slice's value and target (as `slice` sums them).
-        uint256 s;
-        uint256 ts;
+        uint256 s = 0;
+        uint256 ts = 0;
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 0) {
                 _add(m, _absDiff(values[i] * BPS, targets[i] * total));
@@ -131,8 +131,8 @@ library Drift {
     ) internal pure {
         uint256 d = den * BPS;
         // One pass: the non-stable trades, and the slice's value and target (as `slice` sums them).
-        uint256 s;
-        uint256 ts;
+        uint256 s = 0;
+        uint256 ts = 0;
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 0) {
                 deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
