@@ -174,26 +174,34 @@ library OrderBook {
         uint256 buy = tr >> 240 & 0xff;
         uint256 usd = tr & USD_MASK;
         usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
-        uint256 making = Drift.units(usd, m.prices[sell], m.c.decimals(sell));
+        // 10 ** sell decimals computed once, for the amount (as `Drift.units`) and the price.
+        uint256 sellPrice = m.prices[sell];
+        uint256 sellScale = 10 ** m.c.decimals(sell);
+        uint256 making = Math.mulDiv(usd, sellScale, sellPrice * 1e18);
         uint256 nonce = m.epoch << INDEX_BITS | index;
         o.salt = nonce;
         o.maker = uint160(maker);
         o.makerAsset = uint160(m.c.token(sell));
         o.takerAsset = uint160(m.c.token(buy));
         o.makingAmount = making;
-        o.takingAmount = _taking(making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, m, sell, buy);
+        o.takingAmount = _taking(
+            making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, sellPrice, sellScale, m, buy
+        );
         o.makerTraits =
             NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
     }
 
     /// @dev Buyer units worth `making` seller units at `priceBps` of the oracle rate, rounded up.
-    function _taking(uint256 making, uint256 priceBps, Market memory m, uint256 sell, uint256 buy)
-        private
-        pure
-        returns (uint256)
-    {
-        uint256 num = making * m.prices[sell] * priceBps;
-        uint256 den = 10 ** m.c.decimals(sell) * m.prices[buy] * Drift.BPS;
+    function _taking(
+        uint256 making,
+        uint256 priceBps,
+        uint256 sellPrice,
+        uint256 sellScale,
+        Market memory m,
+        uint256 buy
+    ) private pure returns (uint256) {
+        uint256 num = making * sellPrice * priceBps;
+        uint256 den = sellScale * m.prices[buy] * Drift.BPS;
         return Math.mulDiv(num, 10 ** m.c.decimals(buy), den, Math.Rounding.Ceil);
     }
 }
