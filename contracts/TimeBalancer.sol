@@ -20,7 +20,7 @@ contract TimeBalancer is BalancerBase {
 
     function _initCalendar(uint32 interval_, uint16 dustFloorBps_) internal override {
         _check(15, interval_, MIN_INTERVAL, MAX_INTERVAL);
-        _check(16, dustFloorBps_, 0, _params.clearBps);
+        _check(16, dustFloorBps_, 0, uint16(_params >> 16));
         interval = interval_;
         dustFloorBps = dustFloorBps_;
         emit CalendarUpdated(interval_, dustFloorBps_);

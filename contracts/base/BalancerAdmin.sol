@@ -19,12 +19,18 @@ abstract contract BalancerAdmin is IBalancer {
     /* -------------------------------------------------------------- STORAGE --- */
 
     State internal _state;
-    Params internal _params;
-    /// @dev Target weights in bps, 16 bits per asset (asset i at bits 16i..16i+15).
-    uint256 internal _targets;
-    address internal _forwarder;
-    uint48 internal _fillCostUsdE8;
-    uint16 internal _dustMarginBps;
+    /// @dev The Params and the dust rule, packed so a perform reads them in one cold slot. Bits:
+    /// driftBps 0, clearBps 16, stableDriftBps 32, stableClearBps 48, depegBps 64, maxSlippageBps 80
+    /// (16 each), gridLevels 96 and gridSpacingBps 104 (8 each), stableCooldown 112, globalCooldown
+    /// 136, orderTtl 160 (24 each), paused 184, fillCostUsdE8 192 (48), dustMarginBps 240 (16). Every
+    /// field is bounds-checked before it is packed, so none is truncated.
+    uint256 internal _params;
+    /// @dev The forwarder (bits 0..159) and the targets of assets 0..5 (bits 160..255): a perform of up
+    /// to six assets reads its performer check and its targets in one cold slot.
+    uint256 internal _forwarderTargets;
+    /// @dev The targets of assets 6..15 (bits 0..159); read only when there are more than six assets.
+    /// Target weights are in bps, 16 bits per asset.
+    uint256 internal _targetsHigh;
     /// @dev Tracked balances: what the portfolio owns, updated on fund, withdraw and fill. Tokens sent
     /// to the balancer any other way are not counted (no donation can move a share's value).
     uint128[16] internal _balances;
@@ -77,8 +83,9 @@ abstract contract BalancerAdmin is IBalancer {
 
     /// @notice Pauses or unpauses checks, performs and deposits (withdrawals always work).
     function setPaused(bool paused) external onlyOwner {
-        _params.paused = paused;
-        emit ParamsUpdated(_params);
+        uint256 w = _params & ~(uint256(0xff) << 184) | (paused ? uint256(1) << 184 : 0);
+        _params = w;
+        emit ParamsUpdated(_unpackParams(w));
     }
 
     /// @notice Sets the target weights (bps, one per asset, summing to 10,000).
@@ -93,14 +100,13 @@ abstract contract BalancerAdmin is IBalancer {
 
     /// @notice Sets the dust rule: orders worth less than fillCost x margin are not published.
     function setDust(uint48 fillCostUsdE8, uint16 dustMarginBps) external onlyOwner {
-        _fillCostUsdE8 = fillCostUsdE8;
-        _dustMarginBps = dustMarginBps;
+        _setDust(fillCostUsdE8, dustMarginBps);
         emit DustUpdated(fillCostUsdE8, dustMarginBps);
     }
 
     /// @notice Sets the Chainlink forwarder (`registry.getForwarder(upkeepId)`).
     function setForwarder(address newForwarder) external onlyOwner {
-        _forwarder = newForwarder;
+        _setForwarder(newForwarder);
         emit ForwarderUpdated(newForwarder);
     }
 
@@ -129,7 +135,7 @@ abstract contract BalancerAdmin is IBalancer {
             _within(driftBps, l.minDriftBps, l.maxDriftBps);
             _within(stableDriftBps, l.minStableDriftBps, l.maxStableDriftBps);
         }
-        Params memory p = _params;
+        Params memory p = _unpackParams(_params);
         p.driftBps = driftBps;
         p.clearBps = clearBps;
         p.stableDriftBps = stableDriftBps;
@@ -141,7 +147,7 @@ abstract contract BalancerAdmin is IBalancer {
 
     /// @notice Current parameters.
     function params() external view returns (Params memory) {
-        return _params;
+        return _unpackParams(_params);
     }
 
     /// @notice The controller's band limits.
@@ -156,12 +162,13 @@ abstract contract BalancerAdmin is IBalancer {
 
     /// @notice The Chainlink forwarder allowed to perform.
     function forwarder() external view returns (address) {
-        return _forwarder;
+        return address(uint160(_forwarderTargets));
     }
 
     /// @notice The dust rule.
     function dust() external view returns (uint48 fillCostUsdE8, uint16 dustMarginBps) {
-        return (_fillCostUsdE8, _dustMarginBps);
+        uint256 w = _params;
+        return (uint48(w >> 192), uint16(w >> 240));
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
@@ -178,8 +185,45 @@ abstract contract BalancerAdmin is IBalancer {
         _check(8, p.stableCooldown, 0, MAX_COOLDOWN);
         _check(9, p.globalCooldown, 0, MAX_COOLDOWN);
         _check(10, p.orderTtl, MIN_ORDER_TTL, MAX_ORDER_TTL);
-        _params = p;
+        _params = _params & ~uint256(type(uint192).max) | uint256(p.driftBps) | uint256(p.clearBps) << 16
+            | uint256(p.stableDriftBps) << 32 | uint256(p.stableClearBps) << 48 | uint256(p.depegBps) << 64
+            | uint256(p.maxSlippageBps) << 80 | uint256(p.gridLevels) << 96 | uint256(p.gridSpacingBps) << 104
+            | uint256(p.stableCooldown) << 112 | uint256(p.globalCooldown) << 136 | uint256(p.orderTtl) << 160
+            | (p.paused ? uint256(1) << 184 : 0);
         emit ParamsUpdated(p);
+    }
+
+    /// @dev The Params of a packed `_params` word.
+    function _unpackParams(uint256 w) internal pure returns (Params memory p) {
+        p.driftBps = uint16(w);
+        p.clearBps = uint16(w >> 16);
+        p.stableDriftBps = uint16(w >> 32);
+        p.stableClearBps = uint16(w >> 48);
+        p.depegBps = uint16(w >> 64);
+        p.maxSlippageBps = uint16(w >> 80);
+        p.gridLevels = uint8(w >> 96);
+        p.gridSpacingBps = uint8(w >> 104);
+        p.stableCooldown = uint24(w >> 112);
+        p.globalCooldown = uint24(w >> 136);
+        p.orderTtl = uint24(w >> 160);
+        p.paused = uint8(w >> 184) != 0;
+    }
+
+    /// @dev The dust threshold of a packed `_params` word: fillCost (8 decimals) x margin, in USD with
+    /// 18 decimals.
+    function _dustUsd(uint256 w) internal pure returns (uint256) {
+        // At most 2^48 x 1e10 x 2^16 < 2^98: no overflow.
+        unchecked {
+            return uint256(uint48(w >> 192)) * 1e10 * uint16(w >> 240) / 10_000;
+        }
+    }
+
+    function _setDust(uint48 fillCostUsdE8, uint16 dustMarginBps) internal {
+        _params = _params & type(uint192).max | uint256(fillCostUsdE8) << 192 | uint256(dustMarginBps) << 240;
+    }
+
+    function _setForwarder(address newForwarder) internal {
+        _forwarderTargets = _forwarderTargets & ~uint256(type(uint160).max) | uint160(newForwarder);
     }
 
     function _setTargets(uint16[] calldata targets) internal virtual;

@@ -69,12 +69,11 @@ abstract contract BalancerBase is
         _initialized = true;
         owner = ip.owner;
         controller = ip.controller;
-        _forwarder = ip.forwarder;
+        _setForwarder(ip.forwarder);
         _setTargets(ip.targets);
         _setParams(ip.params);
         _setBandLimits(ip.limits);
-        _fillCostUsdE8 = ip.fillCostUsdE8;
-        _dustMarginBps = ip.dustMarginBps;
+        _setDust(ip.fillCostUsdE8, ip.dustMarginBps);
         _state.stableGas32 = (uint256(ip.stableGasEstimate) / 32).toUint16();
         _state.globalGas32 = (uint256(ip.globalGasEstimate) / 32).toUint16();
         _initCalendar(ip.interval, ip.dustFloorBps);
@@ -93,7 +92,7 @@ abstract contract BalancerBase is
         returns (bool upkeepNeeded, bytes memory performData)
     {
         State memory s = _state;
-        Params memory p = _params;
+        Params memory p = _unpackParams(_params);
         if (p.paused || _bundleOpen(s, p)) return (false, "");
         Eval memory e = _evaluate(s, p, 3);
         if (e.triggered == 0) return (false, "");
@@ -106,15 +105,15 @@ abstract contract BalancerBase is
     /// is re-validated; otherwise a cheap custom error and no state change.
     function performUpkeep(bytes calldata performData) external override nonReentrant {
         uint256 gasStart = gasleft();
-        if (msg.sender != _forwarder && !isFallbackKeeper[msg.sender]) {
+        if (msg.sender != address(uint160(_forwarderTargets)) && !isFallbackKeeper[msg.sender]) {
             revert UnauthorizedPerformer(msg.sender);
         }
         (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
         State memory s = _state;
         if (epoch != s.epoch) revert StaleEpoch(epoch, s.epoch);
-        Params memory p = _params;
+        Params memory p = _unpackParams(_params);
         if (p.paused) revert IsPaused();
-        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p)));
+        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p.orderTtl)));
         Eval memory e = _evaluate(s, p, requested);
         uint8 paths = requested & e.triggered;
         if (paths == 3 && gasleft() < (uint256(s.stableGas32) + s.globalGas32) * 32 + BOTH_PATHS_RESERVE) {
@@ -136,7 +135,7 @@ abstract contract BalancerBase is
         if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) {
             return INVALID_SIGNATURE;
         }
-        if (block.timestamp > _expiry(s, _params)) return INVALID_SIGNATURE;
+        if (block.timestamp > _expiry(s, uint24(_params >> 160))) return INVALID_SIGNATURE;
         for (uint256 i; i < hashes.length; ++i) {
             if (hashes[i] == hash) return IERC1271.isValidSignature.selector;
         }
@@ -163,11 +162,11 @@ abstract contract BalancerBase is
     /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit.
     function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
         if (amount == 0) revert ZeroAmount();
-        if (_params.paused) revert IsPaused();
+        if (uint8(_params >> 184) != 0) revert IsPaused();
         CloneArgs.Config memory c = _config();
         uint256 idx = _indexOf(c, token);
         uint256[] memory prices = _readPrices(c, type(uint256).max);
-        uint256 total = _total(c, prices, _valuesOf(c, prices));
+        (, uint256 total) = _valuesOf(c, prices);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
@@ -263,7 +262,8 @@ abstract contract BalancerBase is
     function totalValue() external view returns (uint256) {
         CloneArgs.Config memory c = _config();
         uint256[] memory prices = _readPrices(c, type(uint256).max);
-        return _total(c, prices, _valuesOf(c, prices));
+        (, uint256 total) = _valuesOf(c, prices);
+        return total;
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
@@ -283,14 +283,15 @@ abstract contract BalancerBase is
         if (e.c.sequencerFeed != address(0)) Oracle.checkSequencer(e.c.sequencerFeed, e.c.sequencerGrace);
         e.targets = _unpackTargets(e.c.n);
         e.prices = _readPrices(e.c, globalDue || e.calendar ? type(uint256).max : e.c.stableMask);
-        e.values = _valuesOf(e.c, e.prices);
+        uint256 total;
+        (e.values, total) = _valuesOf(e.c, e.prices);
         if (stableDue) {
             e.st = Drift.stableMeasure(e.values, e.targets, e.c.stableMask);
             e.depeg = Drift.depegged(_normalised(e.c, e.prices), e.c.stableMask, p.depegBps);
             if (e.depeg || Drift.exceeds(e.st, p.stableDriftBps)) e.triggered |= PerformData.PATH_STABLE;
         }
         if (globalDue || e.calendar) {
-            e.total = _total(e.c, e.prices, e.values);
+            e.total = total;
             e.g = Drift.globalMeasure(e.values, e.targets, e.c.stableMask, e.total);
             bool drifted = globalDue && Drift.exceeds(e.g, p.driftBps);
             e.calendar = !drifted && e.calendar && Drift.exceeds(e.g, dustFloorBps);
@@ -304,6 +305,8 @@ abstract contract BalancerBase is
         int256[] memory deltas = new int256[](e.c.n);
         plan.paths = paths;
         int256 sliceDelta = 0;
+        uint256 s = 0;
+        uint256 ts = 0;
         (uint256 sNum, uint256 sDen) = (0, 1);
         if (paths & PerformData.PATH_STABLE != 0) {
             uint256 aim = e.depeg ? 0 : Drift.aimBps(e.st, e.p.stableClearBps, e.p.maxSlippageBps);
@@ -314,15 +317,17 @@ abstract contract BalancerBase is
         if (paths & PerformData.PATH_GLOBAL != 0) {
             uint256 aim = e.calendar ? 0 : Drift.aimBps(e.g, e.p.clearBps, e.p.maxSlippageBps);
             (uint256 num, uint256 den) = Drift.lambda(e.g, aim);
-            sliceDelta = Drift.addGlobalDeltas(deltas, e.values, e.targets, e.c.stableMask, e.total, num, den);
+            (sliceDelta, s, ts) =
+                Drift.addGlobalDeltas(deltas, e.values, e.targets, e.c.stableMask, e.total, num, den);
             plan.driftBeforeBps = uint32(Drift.maxBps(e.g));
             plan.expectedAfterBps = uint32(aim);
+        } else if (e.c.stableMask != 0) {
+            (s, ts) = Drift.slice(e.values, e.targets, e.c.stableMask);
         }
         if (e.c.stableMask != 0) {
-            Drift.addSliceDeltas(deltas, e.values, e.targets, e.c.stableMask, sliceDelta, sNum, sDen);
+            Drift.addSliceDeltas(deltas, e.values, e.targets, e.c.stableMask, s, ts, sliceDelta, sNum, sDen);
         }
-        uint256[] memory trades =
-            OrderBook.net(deltas, uint256(_fillCostUsdE8) * 1e10 * _dustMarginBps / Drift.BPS);
+        uint256[] memory trades = OrderBook.net(deltas, _dustUsd(_params));
         (plan.orders, plan.hashes, plan.bitmap) = OrderBook.build(trades, _market(e), address(this));
     }
 
@@ -421,36 +426,35 @@ abstract contract BalancerBase is
         }
     }
 
+    /// @dev Each read asset's value and, in the same pass, their total.
     function _valuesOf(CloneArgs.Config memory c, uint256[] memory prices)
         internal
         view
-        returns (uint256[] memory values)
+        returns (uint256[] memory values, uint256 total)
     {
-        values = new uint256[](c.n);
-        for (uint256 i; i < c.n; ++i) {
-            if (prices[i] != 0) values[i] = Drift.value(_balances[i], prices[i], c.decimals(i));
+        uint256 n = c.n;
+        values = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 price = prices[i];
+            if (price != 0) {
+                uint256 v = Drift.value(_balances[i], price, c.decimals(i));
+                values[i] = v;
+                total += v;
+            }
         }
     }
 
-    function _total(CloneArgs.Config memory, uint256[] memory, uint256[] memory values)
-        internal
-        pure
-        returns (uint256 total)
-    {
-        for (uint256 i; i < values.length; ++i) {
-            total += values[i];
-        }
-    }
-
-    /// @dev USD per whole token, 18 decimals, for the depeg comparison.
+    /// @dev USD per whole token, 18 decimals, of each stable (0 for the others), for the depeg comparison.
     function _normalised(CloneArgs.Config memory c, uint256[] memory prices)
         internal
         pure
         returns (uint256[] memory out)
     {
         out = new uint256[](c.n);
+        uint256 mask = c.stableMask;
         for (uint256 i; i < c.n; ++i) {
-            out[i] = prices[i] * 10 ** (18 - c.feedDecimals(i));
+            // only the stables take part in the depeg comparison
+            if (mask >> i & 1 == 1) out[i] = prices[i] * 10 ** (18 - c.feedDecimals(i));
         }
     }
 
@@ -483,10 +487,18 @@ abstract contract BalancerBase is
     }
 
     function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {
-        uint256 packed = _targets;
+        uint256 packed = _forwarderTargets >> 160;
+        if (n > 6) packed |= _targetsHigh << 96;
         t = new uint16[](n);
+        // i < n <= 16: the shift and the (bounds-known) store need no checks.
         for (uint256 i; i < n; ++i) {
-            t[i] = uint16(packed >> (16 * i));
+            uint256 w;
+            unchecked {
+                w = uint16(packed >> (16 * i));
+            }
+            assembly ("memory-safe") {
+                mstore(add(t, shl(5, add(i, 1))), w)
+            }
         }
     }
 
@@ -499,17 +511,18 @@ abstract contract BalancerBase is
             packed |= uint256(t[i]) << (16 * i);
         }
         if (t.length != n || sum != Drift.BPS) revert InvalidTargets(t.length, sum);
-        _targets = packed;
+        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
+        if (n > 6) _targetsHigh = packed >> 96;
         emit TargetsUpdated(t);
     }
 
     function _bundleOpen(State memory s, Params memory p) internal view returns (bool) {
-        return s.digest != 0 && block.timestamp <= _expiry(s, p);
+        return s.digest != 0 && block.timestamp <= _expiry(s, p.orderTtl);
     }
 
-    function _expiry(State memory s, Params memory p) internal pure returns (uint256) {
+    function _expiry(State memory s, uint256 orderTtl) internal pure returns (uint256) {
         uint256 last = s.lastStableAt > s.lastGlobalAt ? s.lastStableAt : s.lastGlobalAt;
-        return last + p.orderTtl;
+        return last + orderTtl;
     }
 
     /// @dev Whether `period` has passed since `last` (0 = never happened).

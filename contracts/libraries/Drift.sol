@@ -59,13 +59,18 @@ library Drift {
         uint256 total
     ) internal pure returns (Measure memory m) {
         m.scale = total;
+        // One pass: the non-stable units, and the slice's value and target (as `slice` sums them).
+        uint256 s = 0;
+        uint256 ts = 0;
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 0) _add(m, _absDiff(values[i] * BPS, targets[i] * total));
+            if (stableMask >> i & 1 == 0) {
+                _add(m, _absDiff(values[i] * BPS, targets[i] * total));
+            } else {
+                s += values[i];
+                ts += targets[i];
+            }
         }
-        if (stableMask != 0) {
-            (uint256 s, uint256 ts) = slice(values, targets, stableMask);
-            _add(m, _absDiff(s * BPS, ts * total));
-        }
+        if (stableMask != 0) _add(m, _absDiff(s * BPS, ts * total));
     }
 
     /// @notice Within-slice drift of the stables.
@@ -115,7 +120,7 @@ library Drift {
     }
 
     /// @notice Adds the global path's trades (signed USD values, + = buy) of the non-stable units to
-    /// `deltas` and returns the slice's trade: each unit moves lambda of the way to target, rounded
+    /// `deltas` and returns the slice's trade with the slice's value S and target T_S: each unit moves lambda of the way to target, rounded
     /// toward zero. The slice's trade is shared across the stables by `addSliceDeltas`.
     function addGlobalDeltas(
         int256[] memory deltas,
@@ -125,17 +130,22 @@ library Drift {
         uint256 total,
         uint256 num,
         uint256 den
-    ) internal pure returns (int256 sliceDelta) {
+    ) internal pure returns (int256 sliceDelta, uint256 s, uint256 ts) {
         uint256 d = den * BPS;
+        // One pass: the non-stable trades, and the slice's value and target (as `slice` sums them).
         for (uint256 i; i < values.length; ++i) {
-            if (stableMask >> i & 1 == 0) deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
+            if (stableMask >> i & 1 == 0) {
+                deltas[i] += _scaled(targets[i] * total, values[i] * BPS, num, d);
+            } else {
+                s += values[i];
+                ts += targets[i];
+            }
         }
-        if (stableMask == 0) return 0;
-        (uint256 s, uint256 ts) = slice(values, targets, stableMask);
-        return _scaled(ts * total, s * BPS, num, d);
+        if (stableMask != 0) sliceDelta = _scaled(ts * total, s * BPS, num, d);
     }
 
-    /// @notice Adds the stables' trades: the slice's new value S' = S + sliceDelta is shared so that
+    /// @notice Adds the stables' trades, given the slice's value `s` and target `ts` (`slice`):
+    /// the slice's new value S' = S + sliceDelta is shared so that
     /// each stable's within-slice weight moves mu = num/den of the way to its within-slice target
     /// (mu = 0 when the stable path does not run: the slice keeps its proportions). New values are
     /// rounded down and never negative, so no stable is ever asked to sell more than it holds. With
@@ -146,19 +156,21 @@ library Drift {
         uint256[] memory values,
         uint16[] memory targets,
         uint256 stableMask,
+        uint256 s,
+        uint256 ts,
         int256 sliceDelta,
         uint256 num,
         uint256 den
     ) internal pure {
-        (uint256 s, uint256 ts) = slice(values, targets, stableMask);
+        if (sliceDelta == 0 && num == 0) return; // neither path moves the stables
         uint256 sNew = sliceDelta >= 0 ? s + uint256(sliceDelta) : s - uint256(-sliceDelta);
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 0) continue;
             uint256 vNew;
             if (s == 0) {
                 vNew = ts == 0 ? 0 : Math.mulDiv(sNew, targets[i], ts);
-            } else if (ts == 0) {
-                vNew = Math.mulDiv(sNew, values[i], s);
+            } else if (ts == 0 || num == 0) {
+                vNew = Math.mulDiv(sNew, values[i], s); // the slice keeps its proportions
             } else {
                 vNew = Math.mulDiv(sNew, values[i] * ts * (den - num) + targets[i] * s * num, s * ts * den);
             }

@@ -51,19 +51,35 @@ library OrderBook {
         uint256 j;
         uint256 sellLeft;
         uint256 buyLeft;
+        // Indices stay below n (i, j < n before each read; count < n pairs), so reads and writes go
+        // straight to memory, unchecked.
         unchecked {
             while (true) {
                 while (sellLeft == 0 && i < n) {
-                    int256 d = deltas[i++];
+                    int256 d;
+                    assembly ("memory-safe") {
+                        i := add(i, 1)
+                        d := mload(add(deltas, shl(5, i)))
+                    }
                     if (d < 0) sellLeft = uint256(-d);
                 }
                 while (buyLeft == 0 && j < n) {
-                    int256 d = deltas[j++];
+                    int256 d;
+                    assembly ("memory-safe") {
+                        j := add(j, 1)
+                        d := mload(add(deltas, shl(5, j)))
+                    }
                     if (d > 0) buyLeft = uint256(d);
                 }
                 if (sellLeft == 0 || buyLeft == 0) break;
                 uint256 x = sellLeft < buyLeft ? sellLeft : buyLeft;
-                if (x >= dust) trades[count++] = (i - 1) << 248 | (j - 1) << 240 | x;
+                if (x >= dust) {
+                    uint256 tr = (i - 1) << 248 | (j - 1) << 240 | x;
+                    assembly ("memory-safe") {
+                        count := add(count, 1)
+                        mstore(add(trades, shl(5, count)), tr)
+                    }
+                }
                 sellLeft -= x;
                 buyLeft -= x;
             }
@@ -158,26 +174,34 @@ library OrderBook {
         uint256 buy = tr >> 240 & 0xff;
         uint256 usd = tr & USD_MASK;
         usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
-        uint256 making = Drift.units(usd, m.prices[sell], m.c.decimals(sell));
+        // 10 ** sell decimals computed once, for the amount (as `Drift.units`) and the price.
+        uint256 sellPrice = m.prices[sell];
+        uint256 sellScale = 10 ** m.c.decimals(sell);
+        uint256 making = Math.mulDiv(usd, sellScale, sellPrice * 1e18);
         uint256 nonce = m.epoch << INDEX_BITS | index;
         o.salt = nonce;
         o.maker = uint160(maker);
         o.makerAsset = uint160(m.c.token(sell));
         o.takerAsset = uint160(m.c.token(buy));
         o.makingAmount = making;
-        o.takingAmount = _taking(making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, m, sell, buy);
+        o.takingAmount = _taking(
+            making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, sellPrice, sellScale, m, buy
+        );
         o.makerTraits =
             NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
     }
 
     /// @dev Buyer units worth `making` seller units at `priceBps` of the oracle rate, rounded up.
-    function _taking(uint256 making, uint256 priceBps, Market memory m, uint256 sell, uint256 buy)
-        private
-        pure
-        returns (uint256)
-    {
-        uint256 num = making * m.prices[sell] * priceBps;
-        uint256 den = 10 ** m.c.decimals(sell) * m.prices[buy] * Drift.BPS;
+    function _taking(
+        uint256 making,
+        uint256 priceBps,
+        uint256 sellPrice,
+        uint256 sellScale,
+        Market memory m,
+        uint256 buy
+    ) private pure returns (uint256) {
+        uint256 num = making * sellPrice * priceBps;
+        uint256 den = sellScale * m.prices[buy] * Drift.BPS;
         return Math.mulDiv(num, 10 ** m.c.decimals(buy), den, Math.Rounding.Ceil);
     }
 }

@@ -163,9 +163,11 @@ contract BalancerAutomationTest is BalancerFixture {
         assertEq(keccak256(abi.encode(b.state())), keccak256(abi.encode(before)), "nothing changed");
     }
 
-    function testFuzz_RevertWhen_wellFormedButWrongPerformData(uint64 word) public {
-        uint8 paths = uint8(word >> 16);
-        vm.assume(word >> 56 == 0 && paths >= 1 && paths <= 3);
+    function testFuzz_RevertWhen_wellFormedButWrongPerformData(uint16 bitmap, uint8 paths, uint32 epoch)
+        public
+    {
+        paths = uint8(bound(paths, 1, 3));
+        uint64 word = uint64(bitmap) | uint64(paths) << 16 | uint64(epoch) << 24;
         IBalancer.State memory before = b.state();
         vm.prank(forwarder);
         (bool success,) = address(b)

@@ -166,8 +166,9 @@ contract DriftHarness {
         deltas = new int256[](values.length);
         Drift.Measure memory g = Drift.globalMeasure(values, targets, stableMask, total);
         (uint256 num, uint256 den) = Drift.lambda(g, 0);
-        int256 sliceDelta = Drift.addGlobalDeltas(deltas, values, targets, stableMask, total, num, den);
-        Drift.addSliceDeltas(deltas, values, targets, stableMask, sliceDelta, 0, 1);
+        (int256 sliceDelta, uint256 s, uint256 ts) =
+            Drift.addGlobalDeltas(deltas, values, targets, stableMask, total, num, den);
+        Drift.addSliceDeltas(deltas, values, targets, stableMask, s, ts, sliceDelta, 0, 1);
     }
 
     function _measure(Input calldata inp, uint16[] memory targets, Output memory o) private pure {
@@ -212,15 +213,16 @@ contract DriftHarness {
     {
         deltas = new int256[](inp.a.prices.length);
         int256 sliceDelta = 0;
+        (uint256 s, uint256 ts) = Drift.slice(o.e.values, targets, inp.a.stableMask);
         (uint256 sNum, uint256 sDen) = (0, 1);
         if (paths & PerformData.PATH_STABLE != 0) (sNum, sDen) = (o.a.stableNum, o.a.stableDen);
         if (paths & PerformData.PATH_GLOBAL != 0) {
-            sliceDelta = Drift.addGlobalDeltas(
+            (sliceDelta,,) = Drift.addGlobalDeltas(
                 deltas, o.e.values, targets, inp.a.stableMask, o.e.total, o.a.globalNum, o.a.globalDen
             );
         }
         if (inp.a.stableMask != 0) {
-            Drift.addSliceDeltas(deltas, o.e.values, targets, inp.a.stableMask, sliceDelta, sNum, sDen);
+            Drift.addSliceDeltas(deltas, o.e.values, targets, inp.a.stableMask, s, ts, sliceDelta, sNum, sDen);
         }
     }
 
