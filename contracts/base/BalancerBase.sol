@@ -7,10 +7,9 @@ import {Drift} from "../libraries/Drift.sol";
 import {Oracle} from "../libraries/Oracle.sol";
 import {OrderBook} from "../libraries/OrderBook.sol";
 import {PerformData} from "../libraries/PerformData.sol";
-import {BalancerAdmin} from "./BalancerAdmin.sol";
+import {BalancerState} from "./BalancerState.sol";
 import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -23,7 +22,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// protocol; each fill calls `preInteraction`, which books the fill into the tracked balances and
 /// approves exactly the amount the protocol is about to pull.
 abstract contract BalancerBase is
-    BalancerAdmin,
+    BalancerState,
     AutomationCompatible,
     IERC1271,
     IPreInteraction,
@@ -220,52 +219,6 @@ abstract contract BalancerBase is
         emit Withdrawn(msg.sender, shares, amounts);
     }
 
-    /* ---------------------------------------------------------------- VIEWS --- */
-
-    /// @notice The assets, as fixed at creation.
-    function assets() external view returns (Asset[] memory out) {
-        CloneArgs.Config memory c = _config();
-        out = new Asset[](c.n);
-        for (uint256 i; i < c.n; ++i) {
-            out[i] = Asset({
-                token: c.token(i),
-                feed: c.feed(i),
-                tokenDecimals: uint8(c.tokenDecimals(i)),
-                feedDecimals: uint8(c.feedDecimals(i)),
-                heartbeat: uint32(c.heartbeat(i)),
-                stable: c.stableMask >> i & 1 == 1
-            });
-        }
-    }
-
-    /// @notice The 1inch protocol and the EIP-712 domain separator orders are signed under.
-    function protocol() external view returns (address protocolAddress, bytes32 domainSeparator) {
-        CloneArgs.Config memory c = _config();
-        return (c.protocol, c.domainSeparator);
-    }
-
-    /// @notice Tracked balances, in asset order.
-    function balances() external view returns (uint256[] memory out) {
-        uint256 n = _config().n;
-        out = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            out[i] = _balances[i];
-        }
-    }
-
-    /// @notice Target weights in bps, in asset order.
-    function targets() external view returns (uint16[] memory) {
-        return _unpackTargets(_config().n);
-    }
-
-    /// @notice Portfolio value in USD (18 decimals) at current oracle prices.
-    function totalValue() external view returns (uint256) {
-        CloneArgs.Config memory c = _config();
-        uint256[] memory prices = _readPrices(c, type(uint256).max);
-        (, uint256 total) = _valuesOf(c, prices);
-        return total;
-    }
-
     /* ------------------------------------------------------------- INTERNAL --- */
 
     /// @dev Reads what the due paths among `paths` need (a stable-only evaluation reads only the
@@ -415,49 +368,6 @@ abstract contract BalancerBase is
         m.expiry = block.timestamp + e.p.orderTtl;
     }
 
-    function _readPrices(CloneArgs.Config memory c, uint256 mask)
-        internal
-        view
-        returns (uint256[] memory prices)
-    {
-        prices = new uint256[](c.n);
-        for (uint256 i; i < c.n; ++i) {
-            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feed(i), c.heartbeat(i));
-        }
-    }
-
-    /// @dev Each read asset's value and, in the same pass, their total.
-    function _valuesOf(CloneArgs.Config memory c, uint256[] memory prices)
-        internal
-        view
-        returns (uint256[] memory values, uint256 total)
-    {
-        uint256 n = c.n;
-        values = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 price = prices[i];
-            if (price != 0) {
-                uint256 v = Drift.value(_balances[i], price, c.decimals(i));
-                values[i] = v;
-                total += v;
-            }
-        }
-    }
-
-    /// @dev USD per whole token, 18 decimals, of each stable (0 for the others), for the depeg comparison.
-    function _normalised(CloneArgs.Config memory c, uint256[] memory prices)
-        internal
-        pure
-        returns (uint256[] memory out)
-    {
-        out = new uint256[](c.n);
-        uint256 mask = c.stableMask;
-        for (uint256 i; i < c.n; ++i) {
-            // only the stables take part in the depeg comparison
-            if (mask >> i & 1 == 1) out[i] = prices[i] * 10 ** (18 - c.feedDecimals(i));
-        }
-    }
-
     /// @dev The fill must belong to the current bundle; the protocol is the only caller.
     function _bookFill(
         ILimitOrderProtocol.Order calldata order,
@@ -475,59 +385,6 @@ abstract contract BalancerBase is
         _balances[_indexOf(c, address(uint160(order.takerAsset)))] += taking.toUint128();
         IERC20(sell).forceApprove(c.protocol, making);
         emit Filled(orderHash, sell, making, taking);
-    }
-
-    function _config() internal view returns (CloneArgs.Config memory) {
-        return CloneArgs.decode(Clones.fetchCloneArgs(address(this)));
-    }
-
-    function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256 i) {
-        i = c.indexOf(token);
-        if (i == c.n) revert UnknownAsset(token);
-    }
-
-    function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {
-        uint256 packed = _forwarderTargets >> 160;
-        if (n > 6) packed |= _targetsHigh << 96;
-        t = new uint16[](n);
-        // i < n <= 16: the shift and the (bounds-known) store need no checks.
-        for (uint256 i; i < n; ++i) {
-            uint256 w;
-            unchecked {
-                w = uint16(packed >> (16 * i));
-            }
-            assembly ("memory-safe") {
-                mstore(add(t, shl(5, add(i, 1))), w)
-            }
-        }
-    }
-
-    function _setTargets(uint16[] calldata t) internal override {
-        uint256 n = _config().n;
-        uint256 sum = 0;
-        uint256 packed = 0;
-        for (uint256 i; i < t.length; ++i) {
-            sum += t[i];
-            packed |= uint256(t[i]) << (16 * i);
-        }
-        if (t.length != n || sum != Drift.BPS) revert InvalidTargets(t.length, sum);
-        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
-        if (n > 6) _targetsHigh = packed >> 96;
-        emit TargetsUpdated(t);
-    }
-
-    function _bundleOpen(State memory s, Params memory p) internal view returns (bool) {
-        return s.digest != 0 && block.timestamp <= _expiry(s, p.orderTtl);
-    }
-
-    function _expiry(State memory s, uint256 orderTtl) internal pure returns (uint256) {
-        uint256 last = s.lastStableAt > s.lastGlobalAt ? s.lastStableAt : s.lastGlobalAt;
-        return last + orderTtl;
-    }
-
-    /// @dev Whether `period` has passed since `last` (0 = never happened).
-    function _elapsed(uint32 last, uint256 period) internal view returns (bool) {
-        return last == 0 || block.timestamp >= uint256(last) + period;
     }
 
     function _avg(uint16 old, uint256 sample) private pure returns (uint16) {
