@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ILimitOrderProtocol as IOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {AutomationStack} from "../utils/AutomationStack.sol";
 import {IAutomationRegistry2_3} from "../utils/ChainlinkInterfaces.sol";
 import {CountingUpkeep} from "../utils/CountingUpkeep.sol";
-import {ILimitOrderProtocol} from "../utils/OneInchInterfaces.sol";
+import {ILimitOrderProtocolTesting as ILimitOrderProtocol} from "../utils/OneInchInterfaces.sol";
 import {TestERC20} from "../utils/TestERC20.sol";
 import {Vm} from "forge-std/Vm.sol";
 
@@ -510,7 +511,7 @@ contract RealStackTest is AutomationStack {
         TestERC20 buy;
         address maker;
         address taker;
-        ILimitOrderProtocol.Order order;
+        IOrderProtocol.Order order;
         bytes32 orderHash;
         bytes32 r;
         bytes32 vs;
@@ -595,7 +596,7 @@ contract RealStackTest is AutomationStack {
         vm.prank(o.taker);
         o.buy.approve(address(o.lop), type(uint256).max);
 
-        o.order = ILimitOrderProtocol.Order({
+        o.order = IOrderProtocol.Order({
             salt: 1,
             maker: uint256(uint160(o.maker)),
             receiver: 0, // the maker
