@@ -96,13 +96,15 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
     }
     manifest.demo = Some(demo);
-    manifest.save(&manifest_path)?;
     if args.block_time > 0 {
         conn.provider
             .anvil_set_interval_mining(args.block_time)
             .await
             .wrap_err("cannot switch anvil to interval mining")?;
     }
+    // Written last: a manifest with its demo section means the chain is in its final mode and
+    // nothing of ours is still sending transactions.
+    manifest.save(&manifest_path)?;
 
     output::line(&format!(
         "onebalancer devnet: chain {} at {url} (anvil, {})",

@@ -221,7 +221,8 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
     let tx = TransactionRequest::default()
         .with_from(ANVIL_DEV_ACCOUNTS[1])
         .with_to(wbtc_feed)
-        .with_input(update.abi_encode());
+        .with_input(update.abi_encode())
+        .with_gas_limit(150_000);
     let receipt = reader
         .send_transaction(tx)
         .await
@@ -229,7 +230,7 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
         .get_receipt()
         .await
         .unwrap();
-    assert!(receipt.status());
+    assert!(receipt.status(), "updateAnswer reverted: {receipt:?}");
     let drift = Balancer::new(demo.balancers[0].address, reader);
     let check = drift
         .checkUpkeep(Bytes::new())
