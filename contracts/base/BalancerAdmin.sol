@@ -52,6 +52,8 @@ abstract contract BalancerAdmin is IBalancer {
     uint16 public dustFloorBps;
     /// @notice Fallback keepers allowed to perform besides the forwarder.
     mapping(address keeper => bool) public isFallbackKeeper;
+    /// @notice The upkeep manager allowed to perform with the feed reads it hands on.
+    address public manager;
 
     /* ------------------------------------------------------------ MODIFIERS --- */
 
@@ -114,6 +116,13 @@ abstract contract BalancerAdmin is IBalancer {
     function setFallbackKeeper(address keeper, bool allowed) external onlyOwner {
         isFallbackKeeper[keeper] = allowed;
         emit FallbackKeeperUpdated(keeper, allowed);
+    }
+
+    /// @notice Sets the upkeep manager (address 0: none). It may perform like a fallback keeper and
+    /// hand on its own reads of this balancer's feeds, which the balancer then trusts as its own.
+    function setManager(address newManager) external onlyOwner {
+        manager = newManager;
+        emit ManagerUpdated(newManager);
     }
 
     /// @notice Sets the controller.

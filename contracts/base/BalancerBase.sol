@@ -93,7 +93,7 @@ abstract contract BalancerBase is
         State memory s = _state;
         Params memory p = _unpackParams(_params);
         if (p.paused || _bundleOpen(s, p)) return (false, "");
-        Eval memory e = _evaluate(s, p, 3);
+        Eval memory e = _evaluate(s, p, 3, msg.data[0:0]);
         if (e.triggered == 0) return (false, "");
         Plan memory plan = _plan(e, e.triggered);
         if (plan.orders.length == 0) return (false, "");
@@ -102,10 +102,21 @@ abstract contract BalancerBase is
 
     /// @notice Performs a rebalance. performData is untrusted: the epoch must match and every path
     /// is re-validated; otherwise a cheap custom error and no state change.
+    /// The upkeep manager appends to the 8 bytes one word per asset (then one for the sequencer feed,
+    /// if any): its reads of this balancer's feeds (`Oracle.pack`), used instead of reading them again.
     function performUpkeep(bytes calldata performData) external override nonReentrant {
         uint256 gasStart = gasleft();
-        if (msg.sender != address(uint160(_forwarderTargets)) && !isFallbackKeeper[msg.sender]) {
-            revert UnauthorizedPerformer(msg.sender);
+        bytes calldata words = msg.data[0:0];
+        if (msg.sender != address(uint160(_forwarderTargets))) {
+            if (msg.sender == manager) {
+                if (performData.length <= PerformData.LENGTH) {
+                    revert InvalidPerformData(performData.length, 0);
+                }
+                words = performData[PerformData.LENGTH:];
+                performData = performData[:PerformData.LENGTH];
+            } else if (!isFallbackKeeper[msg.sender]) {
+                revert UnauthorizedPerformer(msg.sender);
+            }
         }
         (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
         State memory s = _state;
@@ -113,7 +124,7 @@ abstract contract BalancerBase is
         Params memory p = _unpackParams(_params);
         if (p.paused) revert IsPaused();
         if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p.orderTtl)));
-        Eval memory e = _evaluate(s, p, requested);
+        Eval memory e = _evaluate(s, p, requested, words);
         uint8 paths = requested & e.triggered;
         if (paths == 3 && gasleft() < (uint256(s.stableGas32) + s.globalGas32) * 32 + BOTH_PATHS_RESERVE) {
             paths = _preferred(e);
@@ -164,7 +175,7 @@ abstract contract BalancerBase is
         if (uint8(_params >> 184) != 0) revert IsPaused();
         CloneArgs.Config memory c = _config();
         uint256 idx = _indexOf(c, token);
-        uint256[] memory prices = _readPrices(c, type(uint256).max);
+        uint256[] memory prices = _readPrices(c, type(uint256).max, msg.data[0:0]);
         (, uint256 total) = _valuesOf(c, prices);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
@@ -223,7 +234,11 @@ abstract contract BalancerBase is
 
     /// @dev Reads what the due paths among `paths` need (a stable-only evaluation reads only the
     /// stables' feeds) and decides which are triggered.
-    function _evaluate(State memory s, Params memory p, uint8 paths) internal view returns (Eval memory e) {
+    function _evaluate(State memory s, Params memory p, uint8 paths, bytes calldata words)
+        internal
+        view
+        returns (Eval memory e)
+    {
         e.s = s;
         e.p = p;
         e.c = _config();
@@ -233,9 +248,11 @@ abstract contract BalancerBase is
         bool globalDue = wantGlobal && _elapsed(s.lastGlobalAt, p.globalCooldown);
         e.calendar = wantGlobal && _calendarDue(s);
         if (!stableDue && !globalDue && !e.calendar) return e;
-        if (e.c.sequencerFeed != address(0)) Oracle.checkSequencer(e.c.sequencerFeed, e.c.sequencerGrace);
+        if (e.c.sequencerFeed != address(0)) {
+            Oracle.checkSequencer(e.c.sequencerFeed, e.c.sequencerGrace, words, e.c.n);
+        }
         e.targets = _unpackTargets(e.c.n);
-        e.prices = _readPrices(e.c, globalDue || e.calendar ? type(uint256).max : e.c.stableMask);
+        e.prices = _readPrices(e.c, globalDue || e.calendar ? type(uint256).max : e.c.stableMask, words);
         uint256 total;
         (e.values, total) = _valuesOf(e.c, e.prices);
         if (stableDue) {

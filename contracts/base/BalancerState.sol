@@ -53,21 +53,23 @@ abstract contract BalancerState is BalancerAdmin {
     /// @notice Portfolio value in USD (18 decimals) at current oracle prices.
     function totalValue() external view returns (uint256) {
         CloneArgs.Config memory c = _config();
-        uint256[] memory prices = _readPrices(c, type(uint256).max);
+        uint256[] memory prices = _readPrices(c, type(uint256).max, msg.data[0:0]);
         (, uint256 total) = _valuesOf(c, prices);
         return total;
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
 
-    function _readPrices(CloneArgs.Config memory c, uint256 mask)
+    /// @dev The prices of the assets in `mask`, from their feeds, or from `words` when the upkeep
+    /// manager handed on its reads (one word per asset, in asset order).
+    function _readPrices(CloneArgs.Config memory c, uint256 mask, bytes calldata words)
         internal
         view
         returns (uint256[] memory prices)
     {
         prices = new uint256[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feed(i), c.heartbeat(i));
+            if (mask >> i & 1 == 1) prices[i] = Oracle.price(c.feed(i), c.heartbeat(i), words, i);
         }
     }
 

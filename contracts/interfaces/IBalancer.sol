@@ -164,6 +164,7 @@ interface IBalancer {
     event ForwarderUpdated(address forwarder);
     /// @notice A fallback keeper was allowed or removed.
     event FallbackKeeperUpdated(address indexed keeper, bool allowed);
+    event ManagerUpdated(address manager);
     /// @notice TimeBalancer: the calendar interval or dust floor changed.
     event CalendarUpdated(uint32 interval, uint16 dustFloorBps);
     /// @notice The controller changed.
@@ -199,6 +200,7 @@ interface IBalancer {
     function setForwarder(address newForwarder) external;
     /// @notice Owner: allow or remove a fallback keeper (or upkeep manager).
     function setFallbackKeeper(address keeper, bool allowed) external;
+    function setManager(address newManager) external;
     /// @notice Owner: the controller.
     function setController(address newController) external;
     /// @notice Controller (inside the owner's limits) or owner: the four bands.
@@ -216,6 +218,7 @@ interface IBalancer {
     function controller() external view returns (address);
     /// @notice Whether `keeper` may perform besides the forwarder.
     function isFallbackKeeper(address keeper) external view returns (bool);
+    function manager() external view returns (address);
     /// @notice TimeBalancer: the calendar interval (0 for a DriftBalancer).
     function interval() external view returns (uint32);
     /// @notice TimeBalancer: the calendar dust floor.

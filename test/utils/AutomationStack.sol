@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "forge-std/Test.sol";
+import {ArtifactDeployer} from "./ArtifactDeployer.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 import {
@@ -33,7 +33,7 @@ import {
 /// its DON. Derived tests call `super.setUp()` first.
 /// @dev Conditional upkeeps only. The registry's reorg/staleness guard rejects a second report for the
 /// same upkeep built in the same block (trigger block < last performed block): `vm.roll` between performs.
-abstract contract AutomationStack is Test {
+abstract contract AutomationStack is ArtifactDeployer {
     /*//////////////////////////////////////////////////////////////
                               CUSTOM ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -46,9 +46,6 @@ abstract contract AutomationStack is Test {
     error BadSignerCount(uint256 requested, uint256 configured);
     /// @notice The registrar did not auto-approve the registration (id 0).
     error RegistrationNotApproved(address target);
-    /// @notice A contract's artifact is missing: run `forge build` before `forge test`. `forge test`
-    /// does not compile script/, and test/deps/*.sol is what makes forge write these artifacts.
-    error ArtifactNotBuilt(string path);
 
     /*//////////////////////////////////////////////////////////////
                                  TYPES
@@ -622,17 +619,6 @@ abstract contract AutomationStack is Test {
     /*//////////////////////////////////////////////////////////////
                                  MISC
     //////////////////////////////////////////////////////////////*/
-
-    /// @notice deployCode("<file>:<name>", args) from out/<file>/<name>.json, the artifact
-    /// script/deploy.rs deploys, with a clear error when it has not been built.
-    function _deployArtifact(string memory file, string memory name, bytes memory args)
-        internal
-        returns (address)
-    {
-        string memory path = string.concat("out/", file, "/", name, ".json");
-        if (!vm.exists(path)) revert ArtifactNotBuilt(path);
-        return deployCode(string.concat(file, ":", name), args);
-    }
 
     /// @notice Re-posts the current feed answers with the current timestamp (after a long `vm.warp`).
     function _refreshFeeds() internal {

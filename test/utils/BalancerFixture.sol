@@ -5,12 +5,12 @@ import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {ArtifactDeployer} from "./ArtifactDeployer.sol";
 import {IMockV3Aggregator} from "./ChainlinkInterfaces.sol";
 import {TestERC20} from "./TestERC20.sol";
 import {
     AutomationCompatibleInterface
 } from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
-import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @title BalancerFixture
@@ -18,13 +18,11 @@ import {Vm} from "forge-std/Vm.sol";
 /// tokens, and balancers created through the real factory from the built implementations.
 /// The demo portfolio: USDC (6 decimals) and DAI (18) as stables at 20 % each, WBTC (8) and WETH (18)
 /// at 30 % each.
-abstract contract BalancerFixture is Test {
+abstract contract BalancerFixture is ArtifactDeployer {
     uint256 internal constant MAKER_AMOUNT_FLAG = 1 << 255; // TakerTraits: `amount` is the making amount
     uint256 internal constant PATH_STABLE = 1;
     uint256 internal constant PATH_GLOBAL = 2;
     uint32 internal constant HEARTBEAT = 1 days;
-
-    error ArtifactNotBuilt(string path);
 
     ILimitOrderProtocol internal lop;
     BalancerFactory internal factory;
@@ -307,16 +305,5 @@ abstract contract BalancerFixture is Test {
 
     function _max(uint256 a, uint256 b) internal pure returns (uint256) {
         return a > b ? a : b;
-    }
-
-    /* ----------------------------------------------------------------- MISC --- */
-
-    function _deployArtifact(string memory file, string memory name, bytes memory args)
-        internal
-        returns (address)
-    {
-        string memory path = string.concat("out/", file, "/", name, ".json");
-        if (!vm.exists(path)) revert ArtifactNotBuilt(path);
-        return deployCode(string.concat(file, ":", name), args);
     }
 }

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IBalancer} from "./interfaces/IBalancer.sol";
+import {IReceiver, IUpkeepManager} from "./interfaces/IUpkeepManager.sol";
+import {CloneArgs} from "./libraries/CloneArgs.sol";
+import {Oracle} from "./libraries/Oracle.sol";
+import {PerformData} from "./libraries/PerformData.sol";
+import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
+import {
+    AutomationCompatibleInterface as Upkeep
+} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+
+/// @title UpkeepManager: one upkeep for a fleet of up to 255 balancers, via Automation or CRE.
+/// @notice See `IUpkeepManager`. Each balancer must name this contract its manager
+/// (`IBalancer.setManager`); it then trusts the feed reads this contract hands on as its own.
+contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
+    using CloneArgs for CloneArgs.Config;
+
+    uint256 public constant MAX_FLEET = 255;
+    uint256 public constant MAX_FEEDS = 255;
+    /// @dev 4 + 220 x 9 = 1,984 bytes: under the registry's 2,000-byte performData limit.
+    uint256 public constant MAX_PER_ROUND = 220;
+    /// @notice The manager's own gas per balancer (loop, member read, feed words, call), added to the
+    /// balancer's learnt estimate when the check packs a round (measured: `manager overhead per balancer`).
+    uint256 public constant MEMBER_GAS = 20_000;
+    /// @dev Gas a feed read may use.
+    uint256 internal constant FEED_READ_GAS = 200_000;
+    /// @dev Revert data kept per failed balancer (an error selector and a few arguments).
+    uint256 internal constant MAX_REASON = 260;
+    uint256 internal constant ENTRY = 9;
+    uint256 internal constant HEAD = 4;
+    uint256 internal constant DEFERRED = 0;
+    uint256 internal constant PERFORMED = 1;
+    uint256 internal constant FAILED = 2;
+    uint256 internal constant AT_STARTED = 0x40;
+    uint256 internal constant AT_UPDATED = 0x60;
+
+    /// @dev Everything a round reads before its members, in one slot.
+    struct Slot0 {
+        Config config;
+        uint32 fleetEpoch;
+        uint16 cursor;
+    }
+
+    Slot0 internal _slot0;
+    Member[] internal _members;
+    address[] internal _feeds;
+    /// @dev Feed table index + 1, and bit 8 set for sequencer-uptime feeds.
+    mapping(address feed => uint256) internal _feedSlot;
+    /// @dev Fleet index + 1.
+    mapping(address balancer => uint256) internal _memberSlot;
+
+    address public owner;
+    address public pendingOwner;
+    address public forwarder;
+    address public keystoneForwarder;
+    address public workflowOwner;
+    mapping(address keeper => bool) public isFallbackKeeper;
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert Unauthorized(msg.sender);
+        _;
+    }
+
+    constructor(address owner_, Config memory config_) {
+        owner = owner_;
+        _setConfig(config_);
+        emit OwnershipTransferred(address(0), owner_);
+    }
+
+    /* ----------------------------------------------------------- AUTOMATION --- */
+
+    /// @notice Scans the fleet from the cursor (simulated from address 0 only): balancers whose own
+    /// check says a rebalance is needed, while the check has gas left, their estimates fit the round
+    /// budget and the round has room.
+    function checkUpkeep(bytes calldata)
+        external
+        override
+        cannotExecute
+        returns (bool upkeepNeeded, bytes memory performData)
+    {
+        Slot0 memory s0 = _slot0;
+        uint256 k = _members.length;
+        if (k == 0) return (false, "");
+        Config memory cfg = s0.config;
+        performData = new bytes(HEAD + ENTRY * cfg.maxPerRound);
+        uint256 count;
+        uint256 budget;
+        for (uint256 j; j < k && count < cfg.maxPerRound; ++j) {
+            if (gasleft() < cfg.checkGasReserve) break;
+            uint256 i = (s0.cursor + j) % k;
+            IBalancer b = IBalancer(_members[i].balancer);
+            bytes memory pd;
+            try Upkeep(address(b)).checkUpkeep("") returns (bool needed, bytes memory data) {
+                if (!needed || data.length != PerformData.LENGTH) continue;
+                pd = data;
+            } catch {
+                continue;
+            }
+            uint256 word = uint64(bytes8(pd));
+            uint256 est = _estimate(b, uint8(word >> 16)) + MEMBER_GAS;
+            if (count != 0 && budget + est > cfg.roundGasBudget) break;
+            budget += est;
+            uint256 off = HEAD + ENTRY * count;
+            performData[off] = bytes1(uint8(i));
+            for (uint256 t; t < PerformData.LENGTH; ++t) {
+                performData[off + 1 + t] = pd[t];
+            }
+            ++count;
+        }
+        if (count == 0) return (false, "");
+        uint256 len = HEAD + ENTRY * count;
+        uint32 epoch = s0.fleetEpoch;
+        assembly ("memory-safe") {
+            mstore(performData, len)
+            // the fleet epoch, big-endian, in the first four bytes
+            let p := add(performData, 0x20)
+            mstore(
+                p,
+                or(
+                    shl(224, epoch),
+                    and(mload(p), 0x00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+                )
+            )
+        }
+        return (true, performData);
+    }
+
+    /// @notice Performs a round (the registry's forwarder or an allow-listed fallback keeper).
+    function performUpkeep(bytes calldata performData) external override {
+        if (msg.sender != forwarder && !isFallbackKeeper[msg.sender]) {
+            revert UnauthorizedPerformer(msg.sender);
+        }
+        _performRound(performData);
+    }
+
+    /* ------------------------------------------------------------------ CRE --- */
+
+    /// @notice Performs a round delivered as a CRE report by the configured `KeystoneForwarder`
+    /// (which verified the DON's signatures), from the configured workflow owner if one is set.
+    function onReport(bytes calldata metadata, bytes calldata report) external override {
+        address kf = keystoneForwarder;
+        if (msg.sender != kf || kf == address(0)) revert UnauthorizedPerformer(msg.sender);
+        address wanted = workflowOwner;
+        if (wanted != address(0)) {
+            address got = metadata.length < 62 ? address(0) : address(bytes20(metadata[42:62]));
+            if (got != wanted) revert UnauthorizedWorkflow(got);
+        }
+        _performRound(report);
+    }
+
+    /// @notice ERC-165: `IReceiver` (what the KeystoneForwarder asks) and ERC-165 itself.
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IReceiver).interfaceId || interfaceId == 0x01ffc9a7;
+    }
+
+    /* ---------------------------------------------------------------- FLEET --- */
+
+    /// @notice Adds a balancer (a clone from the balancer factory: its feeds are read from its
+    /// immutable arguments, so the prices handed on are always of its own feeds).
+    function addBalancer(address balancer) external onlyOwner {
+        if (_memberSlot[balancer] != 0) revert AlreadyMember(balancer);
+        uint256 k = _members.length;
+        if (k == MAX_FLEET) revert FleetFull(MAX_FLEET);
+        bytes memory args = balancer.code.length == 0 ? new bytes(0) : Clones.fetchCloneArgs(balancer);
+        if (args.length < CloneArgs.HEADER) revert NotABalancer(balancer);
+        CloneArgs.Config memory c = CloneArgs.decode(args);
+        if (
+            c.n == 0 || c.n > CloneArgs.MAX_ASSETS
+                || args.length != CloneArgs.HEADER + c.n * CloneArgs.PER_ASSET
+        ) {
+            revert NotABalancer(balancer);
+        }
+        Member memory m = Member({
+            balancer: balancer, n: uint8(c.n), sequencerFeed: 0, stableMask: uint16(c.stableMask), feedIds: 0
+        });
+        for (uint256 i; i < c.n; ++i) {
+            m.feedIds |= uint128(_feedId(c.feed(i), false) << (8 * i));
+        }
+        if (c.sequencerFeed != address(0)) m.sequencerFeed = uint8(_feedId(c.sequencerFeed, true) + 1);
+        _members.push(m);
+        _memberSlot[balancer] = k + 1;
+        uint32 epoch = ++_slot0.fleetEpoch;
+        emit BalancerAdded(balancer, k, epoch);
+    }
+
+    /// @notice Removes a balancer (the last member takes its index).
+    function removeBalancer(address balancer) external onlyOwner {
+        uint256 slot = _memberSlot[balancer];
+        if (slot == 0) revert NotMember(balancer);
+        uint256 last = _members.length - 1;
+        if (slot - 1 != last) {
+            Member memory moved = _members[last];
+            _members[slot - 1] = moved;
+            _memberSlot[moved.balancer] = slot;
+        }
+        _members.pop();
+        delete _memberSlot[balancer];
+        Slot0 storage s0 = _slot0;
+        uint32 epoch = ++s0.fleetEpoch;
+        if (s0.cursor >= last) s0.cursor = 0;
+        emit BalancerRemoved(balancer, epoch);
+    }
+
+    /* ---------------------------------------------------------------- ADMIN --- */
+
+    function setConfig(Config calldata config_) external onlyOwner {
+        _setConfig(config_);
+    }
+
+    function setForwarder(address forwarder_) external onlyOwner {
+        forwarder = forwarder_;
+        emit ForwarderUpdated(forwarder_);
+    }
+
+    function setFallbackKeeper(address keeper, bool allowed) external onlyOwner {
+        isFallbackKeeper[keeper] = allowed;
+        emit FallbackKeeperUpdated(keeper, allowed);
+    }
+
+    /// @notice The KeystoneForwarder that may deliver CRE reports (0: none), and the workflow owner
+    /// whose reports are accepted (0: any workflow the forwarder delivers).
+    function setKeystone(address keystoneForwarder_, address workflowOwner_) external onlyOwner {
+        keystoneForwarder = keystoneForwarder_;
+        workflowOwner = workflowOwner_;
+        emit KeystoneUpdated(keystoneForwarder_, workflowOwner_);
+    }
+
+    function transferOwnership(address newOwner) external onlyOwner {
+        pendingOwner = newOwner;
+        emit OwnershipTransferStarted(owner, newOwner);
+    }
+
+    function acceptOwnership() external {
+        if (msg.sender != pendingOwner) revert Unauthorized(msg.sender);
+        emit OwnershipTransferred(owner, msg.sender);
+        owner = msg.sender;
+        pendingOwner = address(0);
+    }
+
+    /* ---------------------------------------------------------------- VIEWS --- */
+
+    function config() external view returns (Config memory) {
+        return _slot0.config;
+    }
+
+    function fleetEpoch() external view returns (uint32) {
+        return _slot0.fleetEpoch;
+    }
+
+    function cursor() external view returns (uint16) {
+        return _slot0.cursor;
+    }
+
+    function fleetSize() external view returns (uint256) {
+        return _members.length;
+    }
+
+    function member(uint256 index) external view returns (Member memory) {
+        return _members[index];
+    }
+
+    /// @notice A balancer's fleet index; reverts `NotMember` for others.
+    function indexOf(address balancer) external view returns (uint256) {
+        uint256 slot = _memberSlot[balancer];
+        if (slot == 0) revert NotMember(balancer);
+        return slot - 1;
+    }
+
+    function feeds() external view returns (address[] memory) {
+        return _feeds;
+    }
+
+    /* ------------------------------------------------------------- INTERNAL --- */
+
+    /// @dev Validates the whole performData first (a garbage one changes nothing), then performs the
+    /// entries in order while gas lasts, each feed read at most once for the whole round.
+    function _performRound(bytes calldata data) internal {
+        uint256 len = data.length;
+        if (len < HEAD + ENTRY || (len - HEAD) % ENTRY != 0) revert InvalidPerformData(len);
+        Slot0 memory s0 = _slot0;
+        uint32 epoch = uint32(bytes4(data[:HEAD]));
+        if (epoch != s0.fleetEpoch) revert StaleFleet(epoch, s0.fleetEpoch);
+        uint256 count = (len - HEAD) / ENTRY;
+        uint256 k = _members.length;
+        for (uint256 e; e < count; ++e) {
+            uint256 idx = uint8(data[HEAD + ENTRY * e]);
+            if (idx >= k) revert UnknownMember(idx, k);
+        }
+
+        uint256[] memory words = new uint256[](_feeds.length);
+        uint256[2] memory masks; // [feeds read, feeds whose read failed]
+        uint256 reserve = s0.config.performGasReserve;
+        uint256 performed;
+        uint256 j;
+        for (; j < count; ++j) {
+            if (gasleft() < reserve) break;
+            uint256 outcome =
+                _performOne(data[HEAD + ENTRY * j:HEAD + ENTRY * (j + 1)], reserve, words, masks);
+            if (outcome == DEFERRED) break;
+            if (outcome == PERFORMED) ++performed;
+        }
+        uint256 last = j == 0 ? 0 : uint8(data[HEAD + ENTRY * (j - 1)]);
+        uint256 next = j < count ? uint8(data[HEAD + ENTRY * j]) : (last + 1) % k;
+        if (next != s0.cursor) _slot0.cursor = uint16(next);
+        emit RoundPerformed(performed, j - performed, count - j, next);
+    }
+
+    /// @dev One entry (fleet index, 8 bytes): the balancer's perform with the feed words it needs, or
+    /// its failure recorded.
+    function _performOne(
+        bytes calldata entry,
+        uint256 reserve,
+        uint256[] memory words,
+        uint256[2] memory masks
+    ) internal returns (uint256 outcome) {
+        Member memory m = _members[uint8(entry[0])];
+        (bytes memory callData, address badFeed) = _call(m, bytes8(entry[1:ENTRY]), words, masks);
+        if (badFeed != address(0)) {
+            emit BalancerFailed(m.balancer, abi.encodeWithSelector(FeedReadFailed.selector, badFeed));
+            return FAILED;
+        }
+        uint256 g = gasleft();
+        // the feed reads took the gas down to the reserve: the balancer waits for the next round
+        if (g <= reserve) return DEFERRED;
+        (bool ok, bytes memory reason) = _callCapped(m.balancer, g - reserve, callData);
+        if (ok) return PERFORMED;
+        emit BalancerFailed(m.balancer, reason);
+        return FAILED;
+    }
+
+    /// @dev The balancer's `performUpkeep` calldata: its 8 bytes and the feed words it will read (all
+    /// assets for a global path, the stables for a stable-only one; then the sequencer's), reading
+    /// each feed on first use. Returns the failing feed instead when a read fails.
+    function _call(Member memory m, bytes8 pd, uint256[] memory words, uint256[2] memory masks)
+        internal
+        view
+        returns (bytes memory callData, address badFeed)
+    {
+        uint256 paths = uint64(pd) >> 16 & 3;
+        uint256 mask = paths & PerformData.PATH_GLOBAL != 0 ? (1 << m.n) - 1 : m.stableMask;
+        uint256 nWords = m.n + (m.sequencerFeed == 0 ? 0 : 1);
+        uint256[] memory mine = new uint256[](nWords);
+        for (uint256 i; i < m.n; ++i) {
+            if (mask >> i & 1 == 0) continue;
+            uint256 fid = uint8(m.feedIds >> (8 * i));
+            (mine[i], badFeed) = _word(fid, AT_UPDATED, words, masks);
+            if (badFeed != address(0)) return ("", badFeed);
+        }
+        if (m.sequencerFeed != 0) {
+            (mine[m.n], badFeed) = _word(m.sequencerFeed - 1, AT_STARTED, words, masks);
+            if (badFeed != address(0)) return ("", badFeed);
+        }
+        callData = abi.encodeCall(Upkeep.performUpkeep, (bytes.concat(pd, abi.encodePacked(mine))));
+    }
+
+    /// @dev Feed `fid`'s word, read now if this round has not read it yet.
+    function _word(uint256 fid, uint256 at, uint256[] memory words, uint256[2] memory masks)
+        internal
+        view
+        returns (uint256 word, address badFeed)
+    {
+        uint256 bit = 1 << fid;
+        if (masks[1] & bit != 0) return (0, _feeds[fid]);
+        if (masks[0] & bit != 0) return (words[fid], address(0));
+        address feed = _feeds[fid];
+        (bool ok, uint256 w) = Oracle.tryPack(feed, at, FEED_READ_GAS);
+        if (!ok) {
+            masks[1] |= bit;
+            return (0, feed);
+        }
+        masks[0] |= bit;
+        words[fid] = w;
+        return (w, address(0));
+    }
+
+    /// @dev Calls `target` with at most `gasLimit` gas; keeps at most MAX_REASON bytes of revert data.
+    function _callCapped(address target, uint256 gasLimit, bytes memory callData)
+        internal
+        returns (bool ok, bytes memory reason)
+    {
+        assembly ("memory-safe") {
+            ok := call(gasLimit, target, 0, add(callData, 0x20), mload(callData), 0, 0)
+            if iszero(ok) {
+                let size := returndatasize()
+                if gt(size, MAX_REASON) { size := MAX_REASON }
+                reason := mload(0x40)
+                mstore(reason, size)
+                returndatacopy(add(reason, 0x20), 0, size)
+                mstore(0x40, add(add(reason, 0x20), and(add(size, 31), not(31))))
+            }
+        }
+    }
+
+    /// @dev The balancer's learnt gas for `paths` (its `GasProfile` average, 32-gas units).
+    function _estimate(IBalancer b, uint8 paths) internal view returns (uint256 gas) {
+        IBalancer.State memory st = b.state();
+        if (paths & PerformData.PATH_STABLE != 0) gas += uint256(st.stableGas32) * 32;
+        if (paths & PerformData.PATH_GLOBAL != 0) gas += uint256(st.globalGas32) * 32;
+    }
+
+    /// @dev The feed table index of `feed`, added on first use. A feed is either a price feed or a
+    /// sequencer-uptime feed (their words pack different timestamps), never both.
+    function _feedId(address feed, bool sequencer) internal returns (uint256) {
+        uint256 slot = _feedSlot[feed];
+        uint256 kind = sequencer ? 1 << 8 : 0;
+        if (slot != 0) {
+            if (slot & (1 << 8) != kind) revert FeedKindConflict(feed);
+            return (slot & 0xff) - 1;
+        }
+        uint256 id = _feeds.length;
+        if (id == MAX_FEEDS) revert FeedTableFull(MAX_FEEDS);
+        _feeds.push(feed);
+        _feedSlot[feed] = (id + 1) | kind;
+        return id;
+    }
+
+    function _setConfig(Config memory c) internal {
+        _bound(0, c.performGasReserve, 10_000, 2_000_000);
+        _bound(1, c.checkGasReserve, 20_000, 5_000_000);
+        _bound(2, c.roundGasBudget, 100_000, 30_000_000);
+        _bound(3, c.maxPerRound, 1, MAX_PER_ROUND);
+        _slot0.config = c;
+        emit ConfigUpdated(c);
+    }
+
+    function _bound(uint8 code, uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min || value > max) revert InvalidConfig(code, value);
+    }
+}
