@@ -24,7 +24,7 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     uint256 public constant MAX_PER_ROUND = 220;
     /// @notice The manager's own gas per balancer (loop, member read, feed words, call), added to the
     /// balancer's learnt estimate when the check packs a round (measured: `manager overhead per balancer`).
-    uint256 public constant MEMBER_GAS = 20_000;
+    uint256 public constant MEMBER_GAS = 28_000;
     /// @dev Gas a feed read may use.
     uint256 internal constant FEED_READ_GAS = 200_000;
     /// @dev Revert data kept per failed balancer (an error selector and a few arguments).
@@ -291,10 +291,10 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         }
 
         uint256[] memory words = new uint256[](_feeds.length);
-        uint256[2] memory masks; // [feeds read, feeds whose read failed]
+        uint256[2] memory masks = [uint256(0), 0]; // [feeds read, feeds whose read failed]
         uint256 reserve = s0.config.performGasReserve;
-        uint256 performed;
-        uint256 j;
+        uint256 performed = 0;
+        uint256 j = 0;
         for (; j < count; ++j) {
             if (gasleft() < reserve) break;
             uint256 outcome =

@@ -176,7 +176,7 @@ contract UpkeepManagerTest is FleetFixture {
             IUpkeepManager.Config({
                 performGasReserve: 60_000,
                 checkGasReserve: 300_000,
-                roundGasBudget: 2 * (130_000 + 20_000),
+                roundGasBudget: uint32(2 * (130_000 + manager.MEMBER_GAS())),
                 maxPerRound: 64
             })
         );
