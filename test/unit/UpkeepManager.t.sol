@@ -201,6 +201,38 @@ contract UpkeepManagerTest is FleetFixture {
         }
     }
 
+    /// @notice 64 balancers: a check short of gas returns what it scanned instead of failing, and
+    /// rounds serve the whole fleet.
+    function test_fleetOf64_checkStopsAtItsGasReserveAndRoundsServeEveryone() public {
+        _fleet(64);
+        _driftAll();
+        vm.prank(address(0), address(0));
+        (bool needed, bytes memory partialData) = manager.checkUpkeep{gas: 2_000_000}("");
+        assertTrue(needed);
+        uint256 scanned = _entries(partialData).length;
+        assertGt(scanned, 0);
+        assertLt(scanned, 64, "stopped at the check gas reserve");
+
+        uint256 rounds;
+        bool[] memory done = new bool[](64);
+        while (true) {
+            (bool due, bytes memory data) = _checkManager();
+            if (!due) break;
+            uint256[] memory idx = _entries(data);
+            vm.prank(managerForwarder);
+            manager.performUpkeep{gas: 5_000_000}(data);
+            for (uint256 j; j < idx.length; ++j) {
+                if (fleet[idx[j]].state().epoch == 1) done[idx[j]] = true;
+            }
+            ++rounds;
+            assertLt(rounds, 10);
+        }
+        for (uint256 i; i < 64; ++i) {
+            assertTrue(done[i], "every balancer served");
+        }
+        emit log_named_uint("rounds for 64 balancers at 5M gas", rounds);
+    }
+
     /* --------------------------------------------------------------- ACCESS --- */
 
     function test_RevertWhen_performedByAStranger() public {
