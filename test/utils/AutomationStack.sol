@@ -496,10 +496,20 @@ abstract contract AutomationStack is ArtifactDeployer {
         view
         returns (SignedReport memory s)
     {
+        return _signReport(_report(ids, performDatas), numSigners);
+    }
+
+    /// @notice `report` encoded and signed by the first `numSigners` signers (a report whose prices or
+    /// gas limits a test chose itself).
+    function _signReport(Report memory report, uint256 numSigners)
+        internal
+        view
+        returns (SignedReport memory s)
+    {
         if (numSigners == 0 || numSigners > signerKeys.length) {
             revert BadSignerCount(numSigners, signerKeys.length);
         }
-        s.rawReport = abi.encode(_report(ids, performDatas));
+        s.rawReport = abi.encode(report);
         (,, bytes32 configDigest) = registry.latestConfigDetails();
         s.reportContext = [configDigest, configDigest, configDigest];
         // The registry verifies keccak256(abi.encode(keccak256(report), reportContext)) (no EIP-191 prefix).

@@ -1,9 +1,11 @@
 //! The shared billing vectors (`test/vectors/billing.json`): every input of the registry 2.3
 //! charge and what the registry charged, as decimal strings, checked to the wei.
 //!
-//! The file is a JSON array; each object has `"kind"`: `"perform"` (one upkeep's charge in a
-//! transmit) or `"min_balance"` (`getMinBalanceForUpkeep`). Forge tests are to write vectors from
-//! the real registry; hand-derived ones say so in `"source"`.
+//! The file is a JSON array, one vector per line; each object has `"kind"`: `"perform"` (one
+//! upkeep's charge in a transmit) or `"min_balance"` (`getMinBalanceForUpkeep`). Every vector is
+//! written by the forge test `test/integration/BillingVectors.t.sol` from what the real
+//! AutomationRegistry2_3 charged (`BILLING_VECTORS_WRITE=true forge test --match-path …` rewrites
+//! the file; the default run fails when it differs); `"source"` names the scenario.
 
 use alloy::primitives::U256;
 use serde::{Deserialize, Serialize};

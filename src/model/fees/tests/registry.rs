@@ -16,7 +16,7 @@ fn vectors_file() -> Vec<BillingVector> {
 #[test]
 fn every_billing_vector_matches_to_the_wei() {
     let all = vectors_file();
-    assert!(all.len() >= 10);
+    assert!(all.len() >= 50, "{} vectors", all.len());
     let failures: Vec<String> = all
         .iter()
         .filter_map(|v| v.check().err().map(|e| e.to_string()))
@@ -25,14 +25,58 @@ fn every_billing_vector_matches_to_the_wei() {
 }
 
 #[test]
+fn the_vectors_are_registry_written_and_cover_every_input() {
+    let all = vectors_file();
+    let mut names = std::collections::BTreeSet::new();
+    for v in &all {
+        assert!(
+            names.insert(v.name()),
+            "duplicate vector name {:?}",
+            v.name()
+        );
+        let source = match v {
+            BillingVector::Perform(p) => &p.source,
+            BillingVector::MinBalance(m) => &m.source,
+        };
+        assert!(source.starts_with("registry-written: "), "{source}");
+    }
+    let performs: Vec<_> = all
+        .iter()
+        .filter_map(|v| match v {
+            BillingVector::Perform(p) => Some(p),
+            BillingVector::MinBalance(_) => None,
+        })
+        .collect();
+    let min_balances = all.len() - performs.len();
+    assert!(min_balances >= 5, "{min_balances} min_balance vectors");
+    // A 6-decimal billing token, the ceiling binding, a zero gas price, an OP-stack L1 fee, an
+    // exact overhead split and a zero premium (billing override) are all among them.
+    assert!(performs.iter().any(|p| p.token.decimals == 6));
+    assert!(
+        performs
+            .iter()
+            .any(|p| p.tx_gas_price > p.fast_gas_wei * U256::from(p.gas_ceiling_multiplier))
+    );
+    assert!(performs.iter().any(|p| p.tx_gas_price.is_zero()));
+    assert!(
+        performs
+            .iter()
+            .any(|p| p.l1.is_some() && !p.l1_cost_wei.is_zero())
+    );
+    assert!(performs.iter().any(|p| p.overhead_split.is_some()));
+    assert!(performs.iter().any(|p| p.token.gas_fee_ppb == 0));
+}
+
+#[test]
 fn a_wrong_vector_is_reported() {
     let mut all = vectors_file();
     let BillingVector::Perform(v) = &mut all[0] else {
         panic!("first vector is a perform")
     };
+    let total = v.expected.total;
     v.expected.total += U256::from(1u8);
     let e = all[0].check().unwrap_err().to_string();
-    assert!(e.contains("total is 47628300000000000 by the model"), "{e}");
+    assert!(e.contains(&format!("total is {total} by the model")), "{e}");
 }
 
 #[test]
