@@ -12,6 +12,7 @@ mod budget;
 mod compilers;
 mod deploy;
 mod devnet;
+mod don;
 mod errors;
 mod forecast;
 mod hub;
