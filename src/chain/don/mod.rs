@@ -233,6 +233,11 @@ impl Don {
         self.registry
     }
 
+    /// The addresses of the f + 1 keys that sign every report.
+    pub fn signers(&self) -> Vec<Address> {
+        self.signers.iter().map(|s| s.address()).collect()
+    }
+
     /// The transmitter's address.
     pub fn transmitter(&self) -> Address {
         self.transmitter.from
