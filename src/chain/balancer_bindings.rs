@@ -116,6 +116,16 @@ sol! {
     /// Chainlink `checkUpkeep` (call it with `from = 0x0`: it is `cannotExecute`).
     #[sol(rpc)]
     contract Balancer {
+        /// Every perform ends with this (`IBalancer.GasProfile`).
+        event GasProfile(
+            uint8 paths,
+            uint16 bitmap,
+            uint32 gasUsed,
+            uint32 driftBeforeBps,
+            uint32 expectedAfterBps,
+            uint8 orderCount
+        );
+
         function fund(address token, uint256 amount) external returns (uint256 shares);
         function balances() external view returns (uint256[] memory);
         function targets() external view returns (uint16[] memory);
@@ -127,6 +137,7 @@ sol! {
         function protocol() external view returns (address protocolAddress, bytes32 domainSeparator);
         function owner() external view returns (address);
         function forwarder() external view returns (address);
+        function setForwarder(address newForwarder) external;
         function interval() external view returns (uint32);
         function dustFloorBps() external view returns (uint16);
         function checkUpkeep(bytes checkData)

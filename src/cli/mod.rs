@@ -32,8 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Start a local anvil chain with Multicall3, the 1inch Limit Order Protocol, the
     /// Chainlink Automation 2.3 stack and the balancer factory deployed, plus a demo
-    /// DriftBalancer and TimeBalancer funded with $100,000 each; print their state; stay up
-    /// until Ctrl-C (or ONEBALANCER_DEVNET_SECS seconds).
+    /// DriftBalancer and TimeBalancer funded with $100,000 each and registered as Automation
+    /// upkeeps; print their state; then move the demo prices and perform the upkeeps with a
+    /// simulated DON until Ctrl-C (or ONEBALANCER_DEVNET_SECS seconds).
     Devnet(devnet::DevnetArgs),
     /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
     Deploy(deploy::DeployArgs),

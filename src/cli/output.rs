@@ -4,7 +4,11 @@
 use alloy::primitives::U256;
 
 use crate::{
-    deploy::{Outcome, Status, demo::state::BalancerState, manifest::Manifest},
+    deploy::{
+        Outcome, Status,
+        demo::state::BalancerState,
+        manifest::{DemoBalancerRecord, Manifest},
+    },
     model::hub::units::format_decimal,
 };
 
@@ -64,7 +68,7 @@ fn is_call(s: &Status) -> bool {
 /// asset (balance, value, weight against target).
 pub(crate) fn demo_balancers(states: &[BalancerState]) {
     println!(
-        "demo balancers: owner, controller and forwarder are the deployer (not yet registered with Chainlink Automation)"
+        "demo balancers: owned and controlled by the deployer, performed by Chainlink Automation through the registry's forwarders"
     );
     for b in states {
         let calendar = if b.interval > 0 {
@@ -107,6 +111,26 @@ pub(crate) fn demo_balancers(states: &[BalancerState]) {
     }
 }
 
+/// The demo balancers' Automation upkeeps: id, billing token, funding, gas limit, forwarder.
+pub(crate) fn demo_upkeeps(balancers: &[DemoBalancerRecord]) {
+    println!("automation upkeeps (registry 2.3, registered through the registrar):");
+    for b in balancers {
+        match &b.upkeep {
+            Some(u) => println!(
+                "{:<16} upkeep {}  billed in {}, funded {} {}, gas limit {}, forwarder {}",
+                b.key,
+                u.id,
+                u.billing_symbol,
+                amount(u.funded, 18),
+                u.billing_symbol,
+                group(usize::try_from(u.gas_limit).unwrap_or(usize::MAX)),
+                u.forwarder
+            ),
+            None => println!("{:<16} not registered", b.key),
+        }
+    }
+}
+
 /// USD with 18 decimals → "$100,000.00" (cents rounded down).
 fn usd(value_e18: U256) -> String {
     let cents = value_e18 / U256::from(10u64).pow(U256::from(16u64));
@@ -120,7 +144,7 @@ fn usd(value_e18: U256) -> String {
 }
 
 /// Token units → "20,000.00" (every significant digit, at least two decimals).
-fn amount(units: U256, decimals: u8) -> String {
+pub(crate) fn amount(units: U256, decimals: u8) -> String {
     let text = format_decimal(units, decimals, 2);
     match text.split_once('.') {
         Some((whole, frac)) => format!("{}.{frac}", group_digits(whole)),

@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use alloy::primitives::{Address, B256, TxHash};
+use alloy::primitives::{Address, B256, TxHash, U256};
 use serde::{Deserialize, Serialize};
 
 /// Manifest format version.
@@ -129,6 +129,30 @@ pub struct DemoBalancerRecord {
     /// USD (whole dollars) deposited at the targets.
     pub funded_usd: u64,
     /// The `create` transaction.
+    pub tx: TxHash,
+    /// Its Chainlink Automation upkeep (absent in manifests written before devnet registered
+    /// the demo balancers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upkeep: Option<UpkeepRecord>,
+}
+
+/// A conditional upkeep registered through the registrar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpkeepRecord {
+    /// The upkeep id (hex).
+    pub id: U256,
+    /// Its billing token.
+    pub billing_token: Address,
+    /// The billing token's symbol: `LINK` or `WETH` (wrapped native).
+    pub billing_symbol: String,
+    /// The registry's forwarder for it (the balancer's `forwarder()`).
+    pub forwarder: Address,
+    /// Perform gas limit.
+    pub gas_limit: u32,
+    /// Funded in the billing token's units: registration plus top-up.
+    pub funded: U256,
+    /// The registration transaction.
     pub tx: TxHash,
 }
 
@@ -300,12 +324,33 @@ mod tests {
                 address: Address::repeat_byte(3),
                 funded_usd: 100_000,
                 tx: TxHash::repeat_byte(4),
+                upkeep: Some(UpkeepRecord {
+                    id: U256::from(77u8),
+                    billing_token: Address::repeat_byte(5),
+                    billing_symbol: "LINK".into(),
+                    forwarder: Address::repeat_byte(6),
+                    gas_limit: 500_000,
+                    funded: U256::from(10u8),
+                    tx: TxHash::repeat_byte(7),
+                }),
             }],
         });
         m.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"fundedUsd\": 100000"), "{text}");
+        assert!(text.contains("\"billingSymbol\": \"LINK\""), "{text}");
         assert_eq!(Manifest::load_for_chain(&path, 31337, "u").unwrap(), m);
+        // A demo balancer recorded before upkeeps were registered still loads.
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let removed = old["demo"]["balancers"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("upkeep");
+        assert!(removed.is_some());
+        let reloaded: Manifest = serde_json::from_value(old).unwrap();
+        let demo = reloaded.demo.unwrap();
+        assert_eq!(demo.balancers[0].upkeep, None);
+        assert_eq!(demo.balancers[0].key, "drift_balancer");
     }
 
     #[test]

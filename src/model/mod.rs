@@ -11,3 +11,4 @@ pub mod fees;
 pub mod forecast;
 pub mod hub;
 pub mod portfolio;
+pub mod price_walk;

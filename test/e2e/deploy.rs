@@ -395,14 +395,56 @@ fn bindings_match_artifacts() {
             );
         }
     }
-    // The factory's event, decoded from receipts by the devnet demo.
-    let topics: Vec<_> = abi("BalancerFactory")
-        .events()
-        .map(|e| e.selector())
-        .collect();
-    assert!(
-        topics.contains(&BalancerFactory::BalancerCreated::SIGNATURE_HASH),
-        "BalancerFactory has no event {}",
-        BalancerFactory::BalancerCreated::SIGNATURE
-    );
+    // The events decoded from receipts: the factory's (devnet demo), the registry's (upkeep
+    // registration and the DON simulator) and the balancer's perform profile.
+    use AutomationRegistry2_3 as R;
+    let events: [(&str, &str, alloy::primitives::B256); 8] = [
+        (
+            "BalancerFactory",
+            BalancerFactory::BalancerCreated::SIGNATURE,
+            BalancerFactory::BalancerCreated::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::UpkeepRegistered::SIGNATURE,
+            R::UpkeepRegistered::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::UpkeepPerformed::SIGNATURE,
+            R::UpkeepPerformed::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::UpkeepCharged::SIGNATURE,
+            R::UpkeepCharged::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::StaleUpkeepReport::SIGNATURE,
+            R::StaleUpkeepReport::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::ReorgedUpkeepReport::SIGNATURE,
+            R::ReorgedUpkeepReport::SIGNATURE_HASH,
+        ),
+        (
+            "AutomationRegistry2_3",
+            R::CancelledUpkeepReport::SIGNATURE,
+            R::CancelledUpkeepReport::SIGNATURE_HASH,
+        ),
+        (
+            "DriftBalancer",
+            Balancer::GasProfile::SIGNATURE,
+            Balancer::GasProfile::SIGNATURE_HASH,
+        ),
+    ];
+    for (contract, signature, topic) in events {
+        let topics: Vec<_> = abi(contract).events().map(|e| e.selector()).collect();
+        assert!(
+            topics.contains(&topic),
+            "{contract} has no event {signature}"
+        );
+    }
 }

@@ -1,8 +1,11 @@
 //! `onebalancer devnet` as a user runs it: it comes up with every contract deployed (checked here
-//! by code at each manifest address), stays up, and stops cleanly on Ctrl-C (SIGINT).
+//! by code at each manifest address) and the demo balancers registered as upkeeps, stays up, and
+//! stops cleanly on Ctrl-C (SIGINT). This run keeps the DON stopped and the prices still, so the
+//! start state is exact; `devnet_don.rs` runs it with both moving.
 
 use std::{
-    process::{Command, Stdio},
+    path::Path,
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -16,7 +19,7 @@ use alloy::{
 use onebalancer::{
     chain::{
         balancer_bindings::{Balancer, TestERC20},
-        bindings::MockV3Aggregator,
+        bindings::{AutomationRegistry2_3, MockV3Aggregator},
         provider,
     },
     deploy::{config::ANVIL_DEV_ACCOUNTS, manifest::Manifest},
@@ -24,30 +27,35 @@ use onebalancer::{
 
 use crate::support::*;
 
-#[tokio::test]
-async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
+/// Starts `onebalancer devnet` writing its manifest to `manifest_path`, with `env` on top of a
+/// clean environment, and waits until the manifest is complete (written last).
+pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manifest) {
     built();
-    let dir = tempfile::tempdir().unwrap();
-    let manifest_path = dir.path().join("devnet.json");
-    let mut child = Command::new(onebalancer_bin())
-        .args([
-            "devnet",
-            "--no-build",
-            "--manifest",
-            manifest_path.to_str().unwrap(),
-        ])
-        .current_dir(root())
-        .env("ONEBALANCER_DEVNET_SECS", "120")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(onebalancer_bin());
+    cmd.args([
+        "devnet",
+        "--no-build",
+        "--manifest",
+        manifest_path.to_str().unwrap(),
+    ])
+    .current_dir(root())
+    .env("ONEBALANCER_DEVNET_SECS", "120")
+    .env("NO_COLOR", "1")
+    .env_remove("ONEBALANCER_DON_STOPPED")
+    .env_remove("ONEBALANCER_DEVNET_PRICE_SECS")
+    .env_remove("ONEBALANCER_DEVNET_PRICE_STEP_BPS")
+    .env_remove("ONEBALANCER_DEVNET_PRICE_SEED")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
 
     // The manifest is complete once the registry is configured and the demo recorded.
     let started = Instant::now();
     let manifest = loop {
-        if let Ok(text) = std::fs::read_to_string(&manifest_path)
+        if let Ok(text) = std::fs::read_to_string(manifest_path)
             && let Ok(m) = serde_json::from_str::<Manifest>(&text)
             && m.actions.contains_key("registry.set_config")
             && m.demo.is_some()
@@ -64,6 +72,39 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
+    (child, manifest)
+}
+
+/// SIGINT, as Ctrl-C sends it; returns the output of a clean exit.
+pub fn ctrl_c(child: Child) -> std::process::Output {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "clean exit on Ctrl-C: {}",
+        stderr(&out)
+    );
+    out
+}
+
+#[tokio::test]
+async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("devnet.json");
+    let (child, manifest) = spawn_devnet(
+        &manifest_path,
+        &[
+            ("ONEBALANCER_DON_STOPPED", "1"),
+            ("ONEBALANCER_DEVNET_PRICE_SECS", "0"),
+        ],
+    );
 
     let url = manifest
         .rpc_url
@@ -90,20 +131,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         "blocks keep coming"
     );
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "clean exit on Ctrl-C: {}",
-        stderr(&out)
-    );
+    let out = ctrl_c(child);
     let printed = stdout(&out);
     assert!(printed.contains("verified: 17/17"), "{printed}");
     assert!(printed.contains("registry.set_config"), "{printed}");
@@ -127,6 +155,20 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         "{printed}"
     );
     assert!(printed.contains("calendar every 86,400 s"), "{printed}");
+    for (key, token) in [("drift_balancer", "LINK"), ("time_balancer", "WETH")] {
+        assert!(
+            printed.lines().any(|l| l.starts_with(key)
+                && l.contains(&format!("billed in {token}"))
+                && l.contains("gas limit 500,000")),
+            "{printed}"
+        );
+    }
+    assert!(printed.contains("stopped (--don-stopped)"), "{printed}");
+    assert!(printed.contains("prices: still"), "{printed}");
+    assert!(
+        printed.contains("simulated DON: 0 rounds, 0 performs"),
+        "{printed}"
+    );
     assert!(
         reader.get_block_number().await.is_err(),
         "anvil stopped with devnet"
@@ -213,6 +255,34 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
         86_400
     );
 
+    // Each is an upkeep: LINK for the DriftBalancer, wrapped native for the TimeBalancer, both
+    // funded twice (registration + top-up), performed only through the registry's forwarder.
+    let registry = AutomationRegistry2_3::new(manifest.address("registry").unwrap(), reader);
+    let mut balances = Vec::new();
+    for (b, (token, funded)) in demo.balancers.iter().zip([
+        ("link", U256::from(10u64) * dollar),
+        ("weth", U256::from(100_000_000_000_000_000u64)),
+    ]) {
+        let u = b.upkeep.as_ref().expect("registered");
+        assert_eq!(
+            u.billing_token,
+            manifest.address(token).unwrap(),
+            "{}",
+            b.key
+        );
+        assert_eq!(u.funded, funded, "{}", b.key);
+        assert_eq!(u.gas_limit, 500_000);
+        let balance = U256::from(registry.getBalance(u.id).call().await.unwrap());
+        assert_eq!(balance, funded, "{}: nothing spent yet", b.key);
+        balances.push(balance);
+        assert_eq!(
+            registry.getForwarder(u.id).call().await.unwrap(),
+            u.forwarder
+        );
+        let balancer = Balancer::new(b.address, reader);
+        assert_eq!(balancer.forwarder().call().await.unwrap(), u.forwarder);
+    }
+
     // WBTC $60,000 → $66,000: its weight goes to 32.04 %, past the 200 bps band.
     let wbtc_feed = demo.assets[2].feed;
     let update = MockV3Aggregator::updateAnswerCall {
@@ -240,4 +310,21 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
         .unwrap();
     assert!(check.upkeepNeeded, "a 10 % WBTC move needs a rebalance");
     assert!(!check.performData.is_empty());
+
+    // The DON is stopped: a few rounds' worth of blocks later nothing was performed or charged.
+    let epoch = drift.state().call().await.unwrap().epoch;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let check = drift
+        .checkUpkeep(Bytes::new())
+        .from(alloy::primitives::Address::ZERO)
+        .call()
+        .await
+        .unwrap();
+    assert!(check.upkeepNeeded, "still needed: nobody performed it");
+    assert_eq!(drift.state().call().await.unwrap().epoch, epoch);
+    for (b, before) in demo.balancers.iter().zip(balances) {
+        let id = b.upkeep.as_ref().unwrap().id;
+        let now = U256::from(registry.getBalance(id).call().await.unwrap());
+        assert_eq!(now, before, "{}: nothing charged", b.key);
+    }
 }

@@ -12,6 +12,8 @@ mod budget;
 mod compilers;
 mod deploy;
 mod devnet;
+mod devnet_don;
+mod don;
 mod errors;
 mod forecast;
 mod hub;

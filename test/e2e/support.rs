@@ -58,6 +58,10 @@ pub fn run_bin(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("ONEBALANCER_KEYSTORE_PASSWORD")
         .env_remove("ONEBALANCER_RPC_URL")
         .env_remove("ONEBALANCER_DEVNET_SECS")
+        .env_remove("ONEBALANCER_DON_STOPPED")
+        .env_remove("ONEBALANCER_DEVNET_PRICE_SECS")
+        .env_remove("ONEBALANCER_DEVNET_PRICE_STEP_BPS")
+        .env_remove("ONEBALANCER_DEVNET_PRICE_SEED")
         .env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);

@@ -5,11 +5,13 @@
 //! [`create`] deploys a `TestERC20` and a `MockV3Aggregator` USD feed per asset, creates both
 //! balancers, mints each asset's share of [`spec::FUND_USD`] per balancer (exact token units from
 //! the feed's price, rounded down) and deposits it. It runs on a fresh devnet chain only: nothing
-//! here is idempotent, because every devnet starts a new anvil. [`state::read_state`] reads a
-//! balancer's state back, including `checkUpkeep` as Chainlink simulates it.
+//! here is idempotent, because every devnet starts a new anvil. [`upkeeps::register`] then makes
+//! each balancer a Chainlink Automation upkeep. [`state::read_state`] reads a balancer's state
+//! back, including `checkUpkeep` as Chainlink simulates it.
 
 pub mod spec;
 pub mod state;
+pub mod upkeeps;
 
 use alloy::{
     primitives::{Address, Bytes, U256},
@@ -40,6 +42,17 @@ pub enum DemoError {
     /// Prices and amounts.
     #[error(transparent)]
     Portfolio(#[from] PortfolioError),
+    /// Upkeep registration and funding.
+    #[error(transparent)]
+    Upkeep(#[from] crate::chain::upkeep::UpkeepError),
+    /// A demo balancer record this build does not know.
+    #[error(
+        "demo balancer `{key}` is not one this build creates (drift_balancer, time_balancer) — rerun devnet"
+    )]
+    UnknownKind {
+        /// Its key.
+        key: String,
+    },
     /// The stack the demo builds on is not in the manifest.
     #[error(
         "the manifest has no `{key}` — deploy the stack first (the demo uses its factory and 1inch protocol)"
@@ -89,7 +102,8 @@ const MOCK_FEED: ArtifactId = ArtifactId::new("MockV3Aggregator.sol", "MockV3Agg
 
 /// Deploys the demo tokens and feeds, creates both balancers through the manifest's
 /// `balancer_factory` and funds each with [`spec::FUND_USD`] at its targets. The deployer
-/// (`conn.from`) owns them, controls them and is their forwarder.
+/// (`conn.from`) owns them, controls them and is their forwarder until [`upkeeps::register`]
+/// hands that role to the registry's forwarders.
 pub async fn create(
     conn: &Connection,
     out_dir: &std::path::Path,
@@ -170,6 +184,7 @@ pub async fn create(
             address: created.balancer,
             funded_usd: spec::FUND_USD,
             tx: receipt.transaction_hash,
+            upkeep: None,
         });
     }
 

@@ -160,8 +160,8 @@ pub fn protocol(lop: Address) -> Protocol {
     }
 }
 
-/// `initialize`'s arguments. The deployer is owner, controller and forwarder for now: a later
-/// step registers each balancer as a Chainlink upkeep and sets the registry's forwarder instead.
+/// `initialize`'s arguments. The deployer is owner, controller and, until
+/// [`super::upkeeps::register`] sets the registry's forwarder, the forwarder.
 pub fn init_params(kind: DemoKind, deployer: Address) -> InitParams {
     let (interval, dust_floor) = match kind {
         DemoKind::Drift => (0, 0),

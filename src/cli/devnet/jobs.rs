@@ -1,0 +1,320 @@
+//! The devnet's scheduled jobs, started once the manifest is written: the health check, the
+//! simulated Automation DON (a round every `--don-every` seconds) and the price mover (a step
+//! of the demo feeds' random walk every `--price-every` seconds, which also keeps the registry's
+//! LINK/USD, native/USD and fast-gas feeds fresh).
+//!
+//! Each job's state sits behind a mutex: a tick that finds the previous run still going is
+//! skipped, and [`Jobs::stop`] waits for the run in flight before the chain goes away.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use alloy::{
+    primitives::{Address, I256, U256},
+    providers::{DynProvider, Provider},
+    sol_types::SolCall,
+};
+use eyre::{WrapErr, eyre};
+use tokio::sync::{Mutex, mpsc};
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::{
+    chain::{
+        Connection,
+        bindings::{MockV3Aggregator, Multicall3},
+        don::{Don, FailureReason},
+        upkeep::Automation,
+    },
+    cli::output,
+    model::price_walk::PriceWalk,
+};
+
+/// How often the health check asks the chain for its block number.
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(5);
+/// How long [`Jobs::stop`] waits for a job's run in flight.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The simulated DON's job state.
+pub(super) struct DonJob {
+    /// The simulator.
+    pub(super) don: Don,
+    /// Token symbols for the logs.
+    pub(super) automation: Automation,
+    /// Each upkeep's last check failure, so a change is logged once.
+    last_failure: HashMap<U256, FailureReason>,
+    rounds: u64,
+    performs: u64,
+    slowest_ms: u128,
+    total_ms: u128,
+}
+
+impl DonJob {
+    pub(super) fn new(don: Don, automation: Automation) -> Self {
+        Self {
+            don,
+            automation,
+            last_failure: HashMap::new(),
+            rounds: 0,
+            performs: 0,
+            slowest_ms: 0,
+            total_ms: 0,
+        }
+    }
+
+    /// One round over every active upkeep of the registry; logs each perform.
+    async fn round(&mut self) -> eyre::Result<()> {
+        let ids = self.don.active_upkeeps().await?;
+        let round = self.don.round(&ids).await?;
+        if round.stopped {
+            return Ok(());
+        }
+        let ms = round.elapsed.as_millis();
+        self.rounds += 1;
+        self.total_ms += ms;
+        self.slowest_ms = self.slowest_ms.max(ms);
+        for c in &round.checks {
+            let quiet = matches!(
+                c.failure,
+                FailureReason::None | FailureReason::UpkeepNotNeeded
+            );
+            let changed = self.last_failure.insert(c.id, c.failure) != Some(c.failure);
+            if !quiet && changed {
+                tracing::warn!(upkeep = %c.id, reason = %c.failure, "the registry's check refuses this upkeep");
+            }
+        }
+        if let Some(sent) = &round.transmitted {
+            for p in &sent.performed {
+                self.performs += 1;
+                let symbol = self.automation.symbol(p.billing_token);
+                tracing::info!(
+                    upkeep = %p.id,
+                    success = p.success,
+                    gas_used = %p.gas_used,
+                    gas_overhead = %p.gas_overhead,
+                    charged = format!("{} {symbol}", output::amount(p.total_payment, 18)),
+                    tx = %sent.tx,
+                    round_ms = ms,
+                    "DON performed upkeep"
+                );
+            }
+            for s in &sent.skipped {
+                tracing::warn!(upkeep = %s.id, reason = ?s.reason, tx = %sent.tx, "the registry skipped an upkeep of the report");
+            }
+        }
+        Ok(())
+    }
+
+    /// "N rounds, M performs; a round took … ms on average (slowest … ms)".
+    pub(super) fn summary(&self) -> String {
+        let avg = self
+            .total_ms
+            .checked_div(u128::from(self.rounds))
+            .unwrap_or(0);
+        format!(
+            "simulated DON: {} rounds, {} performs; a round took {avg} ms on average (slowest {} ms)",
+            self.rounds, self.performs, self.slowest_ms
+        )
+    }
+}
+
+/// The price mover's job state.
+pub(super) struct PriceJob {
+    conn: Connection,
+    multicall: Address,
+    demo_feeds: Vec<Address>,
+    registry_feeds: Vec<Address>,
+    walk: PriceWalk,
+    steps: u64,
+}
+
+impl PriceJob {
+    /// Moves `demo_feeds` along `walk` and re-posts `registry_feeds`, in one Multicall3
+    /// transaction sent from `conn`.
+    pub(super) fn new(
+        conn: Connection,
+        multicall: Address,
+        demo_feeds: Vec<Address>,
+        registry_feeds: Vec<Address>,
+        walk: PriceWalk,
+    ) -> Self {
+        Self {
+            conn,
+            multicall,
+            demo_feeds,
+            registry_feeds,
+            walk,
+            steps: 0,
+        }
+    }
+
+    async fn step(&mut self) -> eyre::Result<()> {
+        let mut calls = Vec::with_capacity(self.demo_feeds.len() + self.registry_feeds.len());
+        let answers = self.walk.step();
+        for (feed, answer) in self.demo_feeds.iter().zip(&answers) {
+            calls.push(update(*feed, I256::try_from(*answer)?));
+        }
+        // Re-posting the current answer refreshes `updatedAt`: the registry falls back to its
+        // fallback prices once a feed is older than `stalenessSeconds`.
+        for feed in &self.registry_feeds {
+            let answer = MockV3Aggregator::new(*feed, &self.conn.provider)
+                .latestAnswer()
+                .call()
+                .await
+                .wrap_err_with(|| format!("reading feed {feed}"))?;
+            calls.push(update(*feed, answer));
+        }
+        let call = Multicall3::aggregate3Call { calls };
+        self.conn
+            .call(
+                "moving the devnet prices",
+                self.multicall,
+                call.abi_encode().into(),
+            )
+            .await?;
+        self.steps += 1;
+        tracing::debug!(step = self.steps, ?answers, "devnet prices moved");
+        Ok(())
+    }
+}
+
+fn update(feed: Address, answer: I256) -> Multicall3::Call3 {
+    Multicall3::Call3 {
+        target: feed,
+        allowFailure: false,
+        callData: MockV3Aggregator::updateAnswerCall { _answer: answer }
+            .abi_encode()
+            .into(),
+    }
+}
+
+/// The running jobs.
+pub(super) struct Jobs {
+    scheduler: JobScheduler,
+    don: Option<Arc<Mutex<DonJob>>>,
+    prices: Option<Arc<Mutex<PriceJob>>>,
+    /// Receives a reason when the health check finds the chain gone.
+    pub(super) failed: mpsc::Receiver<String>,
+}
+
+impl Jobs {
+    /// Schedules the health check on `reader`, and the DON and price jobs when given.
+    pub(super) async fn start(
+        reader: DynProvider,
+        don: Option<(DonJob, Duration)>,
+        prices: Option<(PriceJob, Duration)>,
+    ) -> eyre::Result<Self> {
+        let scheduler = JobScheduler::new()
+            .await
+            .wrap_err("cannot start the scheduler")?;
+        let (failed_tx, failed) = mpsc::channel::<String>(1);
+        let health = Job::new_repeated_async(HEALTH_CHECK_EVERY, move |_id, _sched| {
+            let reader = reader.clone();
+            let failed_tx = failed_tx.clone();
+            Box::pin(async move {
+                match reader.get_block_number().await {
+                    Ok(block) => tracing::debug!(block, "devnet health check"),
+                    Err(e) => {
+                        // The receiver may be gone during shutdown; nothing else to do then.
+                        let _ = failed_tx.try_send(e.to_string());
+                    }
+                }
+            })
+        })
+        .wrap_err("cannot create the health-check job")?;
+        scheduler
+            .add(health)
+            .await
+            .wrap_err("cannot schedule the health check")?;
+
+        let don = match don {
+            Some((job, every)) => {
+                let job = Arc::new(Mutex::new(job));
+                let state = Arc::clone(&job);
+                schedule(&scheduler, "DON round", every, state, |j| {
+                    Box::pin(async move { j.round().await })
+                })
+                .await?;
+                Some(job)
+            }
+            None => None,
+        };
+        let prices = match prices {
+            Some((job, every)) => {
+                let job = Arc::new(Mutex::new(job));
+                let state = Arc::clone(&job);
+                schedule(&scheduler, "price move", every, state, |j| {
+                    Box::pin(async move { j.step().await })
+                })
+                .await?;
+                Some(job)
+            }
+            None => None,
+        };
+        scheduler
+            .start()
+            .await
+            .wrap_err("cannot start the scheduler")?;
+        Ok(Self {
+            scheduler,
+            don,
+            prices,
+            failed,
+        })
+    }
+
+    /// Stops the scheduler, waits for the runs in flight, and returns the DON's summary.
+    pub(super) async fn stop(mut self) -> Option<String> {
+        if let Err(e) = self.scheduler.shutdown().await {
+            tracing::warn!(error = %e, "scheduler shutdown");
+        }
+        if let Some(p) = &self.prices
+            && tokio::time::timeout(STOP_GRACE, p.lock()).await.is_err()
+        {
+            tracing::warn!("a price move was still running at shutdown");
+        }
+        match &self.don {
+            Some(d) => match tokio::time::timeout(STOP_GRACE, d.lock()).await {
+                Ok(job) => Some(job.summary()),
+                Err(_) => {
+                    tracing::warn!("a DON round was still running at shutdown");
+                    None
+                }
+            },
+            None => None,
+        }
+    }
+}
+
+type Run<T> = for<'a> fn(
+    &'a mut T,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = eyre::Result<()>> + Send + 'a>,
+>;
+
+/// Schedules `run` on `state` every `every`; a tick that finds the last run going is skipped,
+/// a failed run is logged and the next tick tries again.
+async fn schedule<T: Send + 'static>(
+    scheduler: &JobScheduler,
+    name: &'static str,
+    every: Duration,
+    state: Arc<Mutex<T>>,
+    run: Run<T>,
+) -> eyre::Result<()> {
+    let job = Job::new_repeated_async(every, move |_id, _sched| {
+        let state = Arc::clone(&state);
+        Box::pin(async move {
+            let Ok(mut guard) = state.try_lock() else {
+                tracing::debug!(job = name, "previous run still going; tick skipped");
+                return;
+            };
+            if let Err(e) = run(&mut guard).await {
+                tracing::warn!(job = name, error = %format!("{e:#}"), "devnet job failed; retrying next tick");
+            }
+        })
+    })
+    .map_err(|e| eyre!("cannot create the {name} job: {e}"))?;
+    scheduler
+        .add(job)
+        .await
+        .map_err(|e| eyre!("cannot schedule the {name} job: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! `onebalancer devnet`: a local chain with everything deployed, up until Ctrl-C.
+//!
+//! Starts anvil (from the tools `script/setup.sh` installed) on a free port, builds the contracts
+//! with forge, deploys the stack through the same deployer as `script/deploy.rs`, checks the code
+//! at every manifest address, creates and funds the demo balancers, registers them as Chainlink
+//! Automation upkeeps (recorded in the manifest's `demo` section), writes the manifest, prints a
+//! summary with the balancers' state, then keeps the chain mining until Ctrl-C or
+//! `ONEBALANCER_DEVNET_SECS` seconds, with scheduled jobs ([`jobs`]): a health check, a
+//! simulated DON that performs the upkeeps, and a price mover that walks the demo feeds.
+
+mod jobs;
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy::{primitives::Address, providers::ext::AnvilApi};
+use eyre::{WrapErr, eyre};
+
+use crate::{
+    chain::{
+        Connection, anvil::LocalChain, bindings::AutomationRegistry2_3, don::Don, provider,
+        provider::code_hash,
+    },
+    cli::{deploy::deploy_stack, output},
+    deploy::{
+        config::DeployConfig,
+        demo::{self, spec::DEMO_ASSETS},
+        manifest::Manifest,
+    },
+    model::price_walk::{MAX_STEP_BPS, PriceWalk},
+    project::Project,
+};
+use jobs::{DonJob, Jobs, PriceJob};
+
+/// anvil account that transmits the simulated DON's reports (the first `[don]` transmitter).
+const DON_TRANSMITTER_ACCOUNT: usize = 5;
+/// anvil accounts whose keys sign the DON's reports (the `[don]` signers).
+const DON_SIGNER_ACCOUNTS: [usize; 4] = [1, 2, 3, 4];
+/// anvil account that sends the price moves (no other role).
+const PRICE_MOVER_ACCOUNT: usize = 9;
+
+/// Options of `devnet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevnetArgs {
+    /// Where to write the deployment manifest (relative paths: from the project root).
+    #[arg(long, value_name = "FILE", default_value = ".devnet/manifest.json")]
+    pub manifest: PathBuf,
+    /// Deploy configuration (TOML), as for `deploy`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Seconds between blocks once deployed (0: mine only on transactions).
+    #[arg(long, default_value_t = 1)]
+    pub block_time: u64,
+    /// Stop after this many seconds instead of waiting for Ctrl-C.
+    #[arg(long, env = "ONEBALANCER_DEVNET_SECS", value_name = "SECS")]
+    pub secs: Option<u64>,
+    /// Do not run `forge build` first (use out/ as it is).
+    #[arg(long)]
+    pub no_build: bool,
+    /// Keep the simulated Automation DON stopped: upkeeps stay registered and funded but are
+    /// never performed (what a keeper's fallback covers).
+    /// (ONEBALANCER_DON_STOPPED takes 1/0, true/false, yes/no, on/off.)
+    #[arg(long, env = "ONEBALANCER_DON_STOPPED",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub don_stopped: bool,
+    /// Seconds between rounds of the simulated DON (each checks every active upkeep and
+    /// transmits one report with all that need work).
+    #[arg(long, value_name = "SECS", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub don_every: u64,
+    /// Seconds between moves of the demo price feeds (0: prices stay still).
+    #[arg(long, env = "ONEBALANCER_DEVNET_PRICE_SECS", value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub price_every: u64,
+    /// Standard deviation of each move of WBTC and WETH, in bp (the stables get 2 bp of noise).
+    /// Fast on purpose, so the demo balancers drift past their bands within minutes.
+    #[arg(
+        long,
+        env = "ONEBALANCER_DEVNET_PRICE_STEP_BPS",
+        value_name = "BPS",
+        default_value_t = 200,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_STEP_BPS))
+    )]
+    pub price_step_bps: u32,
+    /// Seed of the price walk: the same seed moves the prices the same way.
+    #[arg(
+        long,
+        env = "ONEBALANCER_DEVNET_PRICE_SEED",
+        value_name = "N",
+        default_value_t = 1
+    )]
+    pub price_seed: u64,
+}
+
+/// Runs the devnet.
+pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
+    let project = Project::locate()?;
+    let config = DeployConfig::load(args.config.as_deref())?;
+    let manifest_path = if args.manifest.is_absolute() {
+        args.manifest.clone()
+    } else {
+        project.root().join(&args.manifest)
+    };
+    if !args.no_build {
+        tracing::info!("building contracts (forge build)");
+        project.forge_build()?;
+    }
+
+    let anvil = project.anvil()?;
+    let chain = LocalChain::start(&anvil, &[])?;
+    let url = chain.endpoint();
+    tracing::info!(%url, "anvil started");
+    let deployer_key = chain
+        .dev_signer(0)
+        .ok_or_else(|| eyre!("anvil reported no development accounts"))?;
+    let conn = provider::connect(&url, deployer_key).await?;
+
+    let config = config.with_chain_defaults(conn.chain_id);
+    // A fresh chain: any earlier devnet manifest describes a chain that is gone.
+    let mut manifest = Manifest::new(conn.chain_id);
+    manifest.rpc_url = Some(url.clone());
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path)
+            .wrap_err_with(|| format!("cannot replace {}", manifest_path.display()))?;
+    }
+    let outcomes = deploy_stack(
+        &conn,
+        &project,
+        &config,
+        &manifest_path,
+        &mut manifest,
+        false,
+    )
+    .await
+    .wrap_err("devnet deployment failed")?;
+
+    let verified = verify(&conn, &manifest).await?;
+    // The demo portfolio on the fresh chain: tokens, feeds, one balancer of each kind, funded,
+    // each registered as an upkeep performed through the registry's forwarder.
+    let mut demo = demo::create(&conn, &project.out_dir(), &manifest)
+        .await
+        .wrap_err("devnet demo failed")?;
+    let automation = demo::upkeeps::register(&conn, &manifest, &mut demo)
+        .await
+        .wrap_err("registering the demo upkeeps failed")?;
+    let mut states = Vec::with_capacity(demo.balancers.len());
+    for b in &demo.balancers {
+        states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
+    }
+    let don = Don::connect(
+        &url,
+        automation.registry,
+        dev_signers(&chain)?,
+        dev_signer(&chain, DON_TRANSMITTER_ACCOUNT)?,
+    )
+    .await
+    .wrap_err("cannot start the simulated DON")?;
+    don.set_stopped(args.don_stopped);
+    let prices = price_job(&args, &chain, &url, &manifest, &demo).await?;
+    manifest.demo = Some(demo);
+    if args.block_time > 0 {
+        conn.provider
+            .anvil_set_interval_mining(args.block_time)
+            .await
+            .wrap_err("cannot switch anvil to interval mining")?;
+    }
+    // Written last: a manifest with its demo section means the chain is in its final mode and
+    // nothing of ours is still setting up (the jobs start after it).
+    manifest.save(&manifest_path)?;
+
+    output::line(&format!(
+        "onebalancer devnet: chain {} at {url} (anvil, {})",
+        conn.chain_id,
+        if args.block_time > 0 {
+            format!("a block every {} s", args.block_time)
+        } else {
+            "mining on demand".into()
+        }
+    ));
+    output::line(&format!("deployer {} (anvil account 0)", conn.from));
+    output::deployment(&outcomes, &manifest);
+    output::line(&format!("manifest: {}", manifest_path.display()));
+    output::line(&format!(
+        "verified: {verified}/{} contracts have the recorded code at their manifest address",
+        manifest.contracts.len()
+    ));
+    output::demo_balancers(&states);
+    if let Some(d) = &manifest.demo {
+        output::demo_upkeeps(&d.balancers);
+    }
+    output::line(&format!(
+        "simulated DON: reports signed by {} of the registry's signers (f + 1, anvil accounts {}–{}), transmitted by {} (anvil account {DON_TRANSMITTER_ACCOUNT}); {}",
+        don.signers().len(),
+        DON_SIGNER_ACCOUNTS[0],
+        DON_SIGNER_ACCOUNTS[0] + don.signers().len().saturating_sub(1),
+        don.transmitter(),
+        if args.don_stopped {
+            "stopped (--don-stopped): upkeeps are not performed".to_string()
+        } else {
+            format!("a round every {} s", args.don_every)
+        }
+    ));
+    output::line(&match &prices {
+        Some(_) => format!(
+            "prices: WBTC and WETH walk {} bp per step every {} s (seed {}), stables ±2 bp; registry feeds refreshed each step",
+            args.price_step_bps, args.price_every, args.price_seed
+        ),
+        None => "prices: still (--price-every 0)".into(),
+    });
+    match args.secs {
+        Some(secs) => output::line(&format!("devnet ready; stopping after {secs} s")),
+        None => output::line("devnet ready; press Ctrl-C to stop"),
+    }
+
+    let don_job = DonJob::new(don, automation);
+    let jobs = Jobs::start(
+        provider::read_only(&url)?,
+        Some((don_job, Duration::from_secs(args.don_every))),
+        prices.map(|p| (p, Duration::from_secs(args.price_every))),
+    )
+    .await?;
+    let stopped = watch(jobs, args.secs).await;
+    // Close every client before the chain goes away, so no background poller outlives it.
+    drop(conn);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(chain);
+    tracing::info!("anvil stopped");
+    stopped
+}
+
+/// anvil's development key `index` (a well-known test key).
+fn dev_signer(
+    chain: &LocalChain,
+    index: usize,
+) -> eyre::Result<alloy::signers::local::PrivateKeySigner> {
+    chain
+        .dev_signer(index)
+        .ok_or_else(|| eyre!("anvil reported no development account {index} — restart devnet"))
+}
+
+/// The DON signers' keys (anvil accounts 1–4, the local default of `[don] signers`).
+fn dev_signers(chain: &LocalChain) -> eyre::Result<Vec<alloy::signers::local::PrivateKeySigner>> {
+    DON_SIGNER_ACCOUNTS
+        .iter()
+        .map(|i| dev_signer(chain, *i))
+        .collect()
+}
+
+/// The price mover, unless prices stay still: the demo feeds walk from the demo's starting
+/// prices; the registry's three feeds are refreshed.
+async fn price_job(
+    args: &DevnetArgs,
+    chain: &LocalChain,
+    url: &str,
+    manifest: &Manifest,
+    demo: &crate::deploy::manifest::DemoRecord,
+) -> eyre::Result<Option<PriceJob>> {
+    if args.price_every == 0 {
+        return Ok(None);
+    }
+    let start: Vec<i64> = DEMO_ASSETS
+        .iter()
+        .map(|a| i64::try_from(a.price).unwrap_or(i64::MAX))
+        .collect();
+    let stable: Vec<bool> = DEMO_ASSETS.iter().map(|a| a.stable).collect();
+    let walk = PriceWalk::new(&start, &stable, args.price_step_bps, args.price_seed)?;
+    let multicall = stack_address(manifest, "multicall3")?;
+    let registry = AutomationRegistry2_3::new(
+        stack_address(manifest, "registry")?,
+        provider::read_only(url)?,
+    );
+    let read = |what: &'static str| {
+        move |e: alloy::contract::Error| eyre!("reading the registry's {what} feed: {e}")
+    };
+    let registry_feeds = vec![
+        registry
+            .getLinkUSDFeedAddress()
+            .call()
+            .await
+            .map_err(read("LINK/USD"))?,
+        registry
+            .getNativeUSDFeedAddress()
+            .call()
+            .await
+            .map_err(read("native/USD"))?,
+        registry
+            .getFastGasFeedAddress()
+            .call()
+            .await
+            .map_err(read("fast gas"))?,
+    ];
+    let conn: Connection = provider::connect(url, dev_signer(chain, PRICE_MOVER_ACCOUNT)?).await?;
+    Ok(Some(PriceJob::new(
+        conn,
+        multicall,
+        demo.assets.iter().map(|a| a.feed).collect(),
+        registry_feeds,
+        walk,
+    )))
+}
+
+fn stack_address(manifest: &Manifest, key: &str) -> eyre::Result<Address> {
+    manifest.address(key).ok_or_else(|| {
+        eyre!("the manifest has no `{key}` — the deployment is incomplete; rerun devnet")
+    })
+}
+
+/// Checks every manifest contract has exactly the recorded code; returns how many do.
+async fn verify(conn: &provider::Connection, manifest: &Manifest) -> eyre::Result<usize> {
+    for (key, record) in &manifest.contracts {
+        let code = conn.code_at(record.address).await?;
+        if code.is_empty() || code_hash(&code) != record.code_hash {
+            return Err(eyre!(
+                "{key} at {}: on-chain code is not what was deployed — rerun devnet; if it repeats, delete out/ and rebuild",
+                record.address
+            ));
+        }
+    }
+    Ok(manifest.contracts.len())
+}
+
+/// Waits for Ctrl-C, the time limit, or the chain to stop answering (the health check); then
+/// stops the jobs, waiting for the runs in flight, and prints the DON's summary.
+async fn watch(mut jobs: Jobs, secs: Option<u64>) -> eyre::Result<()> {
+    let limit = async {
+        match secs {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => std::future::pending().await,
+        }
+    };
+    let result = tokio::select! {
+        r = tokio::signal::ctrl_c() => r.wrap_err("cannot listen for Ctrl-C"),
+        () = limit => Ok(()),
+        Some(reason) = jobs.failed.recv() => Err(eyre!("the devnet chain stopped answering: {reason} — restart `onebalancer devnet`")),
+    };
+    if let Some(summary) = jobs.stop().await {
+        output::line(&summary);
+    }
+    result
+}

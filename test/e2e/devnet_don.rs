@@ -1,0 +1,149 @@
+//! `onebalancer devnet` with its jobs running: the price mover walks the demo feeds and the
+//! simulated DON performs a demo upkeep through the registry and its forwarder, charging it.
+//! Test-only knobs make it quick: a price step every second, 8 % per step, a fixed seed.
+
+use std::time::{Duration, Instant};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use onebalancer::chain::{
+    balancer_bindings::Balancer,
+    bindings::{AutomationRegistry2_3, MockV3Aggregator},
+    provider,
+};
+
+use crate::{
+    devnet::{ctrl_c, spawn_devnet},
+    support::*,
+};
+
+#[tokio::test]
+async fn devnet_performs_a_demo_upkeep_when_prices_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("devnet.json");
+    let (child, manifest) = spawn_devnet(
+        &manifest_path,
+        &[
+            ("ONEBALANCER_DEVNET_PRICE_SECS", "1"),
+            ("ONEBALANCER_DEVNET_PRICE_STEP_BPS", "800"),
+            ("ONEBALANCER_DEVNET_PRICE_SEED", "7"),
+        ],
+    );
+    let reader = provider::read_only(manifest.rpc_url.as_deref().unwrap()).unwrap();
+    let registry_address = manifest.address("registry").unwrap();
+    let registry = AutomationRegistry2_3::new(registry_address, &reader);
+    let demo = manifest.demo.clone().unwrap();
+    let ids: Vec<U256> = demo
+        .balancers
+        .iter()
+        .map(|b| b.upkeep.as_ref().unwrap().id)
+        .collect();
+
+    // Wait for the first perform of a demo upkeep.
+    let started = Instant::now();
+    let performed = loop {
+        let logs = reader
+            .get_logs(
+                &Filter::new()
+                    .address(registry_address)
+                    .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
+                    .from_block(0),
+            )
+            .await
+            .unwrap();
+        if let Some(log) = logs.first() {
+            break log.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no demo upkeep performed within 60 s of moving prices"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let event = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(performed.data()).unwrap();
+    let index = ids
+        .iter()
+        .position(|id| *id == event.id)
+        .expect("a demo upkeep");
+    let record = &demo.balancers[index];
+    let upkeep = record.upkeep.as_ref().unwrap();
+    assert!(event.success, "upkeep {} perform reverted", event.id);
+
+    // Prices moved: the WBTC feed is no longer at its start.
+    let wbtc = MockV3Aggregator::new(demo.assets[2].feed, &reader);
+    assert_ne!(
+        wbtc.latestAnswer().call().await.unwrap().to_string(),
+        "6000000000000"
+    );
+    // The DON's transmitter sent it to the registry, which called the balancer through the
+    // forwarder: the balancer's own perform event is in the same transaction.
+    let tx = performed.transaction_hash.unwrap();
+    let receipt = reader.get_transaction_receipt(tx).await.unwrap().unwrap();
+    assert_eq!(
+        receipt.from,
+        onebalancer::deploy::config::ANVIL_DEV_ACCOUNTS[5]
+    );
+    assert_eq!(receipt.to, Some(registry_address));
+    let profiled: Vec<Address> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| Balancer::GasProfile::decode_log_data(l.data()).is_ok())
+        .map(|l| l.address())
+        .collect();
+    assert!(profiled.contains(&record.address), "{profiled:?}");
+    let balancer = Balancer::new(record.address, &reader);
+    assert_eq!(balancer.forwarder().call().await.unwrap(), upkeep.forwarder);
+    assert!(balancer.state().call().await.unwrap().epoch >= 1);
+
+    // Charged: its balance fell by exactly what the registry reported for its performs.
+    let all = reader
+        .get_logs(
+            &Filter::new()
+                .address(registry_address)
+                .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
+                .topic1(event.id)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    let charged = all.iter().fold(U256::ZERO, |sum, l| {
+        let e = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data()).unwrap();
+        sum + U256::from(e.totalPayment)
+    });
+    assert!(!charged.is_zero());
+    let balance = U256::from(registry.getBalance(event.id).call().await.unwrap());
+    assert_eq!(balance, upkeep.funded - charged, "{}", record.key);
+    println!(
+        "devnet perform: {} upkeep {} gas used {}, overhead {}, charged {} {}-wei, {:.1} s after the manifest",
+        record.key,
+        event.id,
+        event.gasUsed,
+        event.gasOverhead,
+        event.totalPayment,
+        upkeep.billing_symbol,
+        started.elapsed().as_secs_f64()
+    );
+
+    let out = ctrl_c(child);
+    let printed = stdout(&out);
+    let summary = printed
+        .lines()
+        .find(|l| l.starts_with("simulated DON: ") && l.contains("rounds"))
+        .unwrap_or_else(|| panic!("no DON summary:\n{printed}"));
+    println!("{summary}");
+    assert!(!summary.contains(" 0 performs"), "{summary}");
+    assert!(
+        stderr(&out).contains("DON performed upkeep"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        printed.contains("WBTC and WETH walk 800 bp per step every 1 s (seed 7)"),
+        "{printed}"
+    );
+}
