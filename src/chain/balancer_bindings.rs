@@ -138,11 +138,47 @@ sol! {
         function owner() external view returns (address);
         function forwarder() external view returns (address);
         function setForwarder(address newForwarder) external;
+        function manager() external view returns (address);
+        function setManager(address newManager) external;
         function interval() external view returns (uint32);
         function dustFloorBps() external view returns (uint16);
         function checkUpkeep(bytes checkData)
             external
             view
+            returns (bool upkeepNeeded, bytes memory performData);
+    }
+
+    /// `IUpkeepManager.Config`: the manager's gas reserves, round budget and round size.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ManagerConfig {
+        uint32 performGasReserve;
+        uint32 checkGasReserve;
+        uint32 roundGasBudget;
+        uint8 maxPerRound;
+    }
+
+    /// The fleet's upkeep manager (`contracts/UpkeepManager.sol`): one upkeep for many balancers.
+    #[sol(rpc)]
+    contract UpkeepManager {
+        constructor(address owner_, ManagerConfig config_);
+
+        /// One round: performed, failed, deferred, and where the next check starts.
+        event RoundPerformed(uint256 performed, uint256 failed, uint256 deferred, uint256 nextCursor);
+        /// A balancer's perform reverted (its error data) or was not attempted.
+        event BalancerFailed(address indexed balancer, bytes reason);
+
+        function addBalancer(address balancer) external;
+        function removeBalancer(address balancer) external;
+        function setForwarder(address forwarder_) external;
+        function forwarder() external view returns (address);
+        function owner() external view returns (address);
+        function fleetSize() external view returns (uint256);
+        function fleetEpoch() external view returns (uint32);
+        function cursor() external view returns (uint16);
+        function feeds() external view returns (address[] memory);
+        function config() external view returns (ManagerConfig memory);
+        function checkUpkeep(bytes checkData)
+            external
             returns (bool upkeepNeeded, bytes memory performData);
     }
 

@@ -7,7 +7,7 @@ use crate::{
     deploy::{
         Outcome, Status,
         demo::state::BalancerState,
-        manifest::{DemoBalancerRecord, Manifest},
+        manifest::{DemoBalancerRecord, FleetRecord, Manifest},
     },
     model::hub::units::format_decimal,
 };
@@ -128,6 +128,29 @@ pub(crate) fn demo_upkeeps(balancers: &[DemoBalancerRecord]) {
             ),
             None => println!("{:<16} not registered", b.key),
         }
+    }
+}
+
+/// The manager-served fleet: the manager, its members and its one upkeep.
+pub(crate) fn demo_fleet(fleet: &FleetRecord) {
+    let u = &fleet.upkeep;
+    println!(
+        "fleet            UpkeepManager {} serving {} DriftBalancers (${} each): one upkeep {} billed in {}, funded {} {}, gas limit {}, forwarder {}",
+        fleet.manager,
+        fleet.balancers.len(),
+        group(
+            usize::try_from(fleet.balancers.first().map_or(0, |b| b.funded_usd))
+                .unwrap_or(usize::MAX)
+        ),
+        u.id,
+        u.billing_symbol,
+        amount(u.funded, 18),
+        u.billing_symbol,
+        group(usize::try_from(u.gas_limit).unwrap_or(usize::MAX)),
+        u.forwarder
+    );
+    for b in &fleet.balancers {
+        println!("  {:<14} {}", b.key, b.address);
     }
 }
 

@@ -100,6 +100,23 @@ pub struct DemoRecord {
     pub assets: Vec<DemoAssetRecord>,
     /// The balancers, Drift first.
     pub balancers: Vec<DemoBalancerRecord>,
+    /// The manager-served fleet (absent in manifests written before devnet created one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetRecord>,
+}
+
+/// A fleet of demo balancers served by one `UpkeepManager`, registered as one upkeep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetRecord {
+    /// The manager.
+    pub manager: Address,
+    /// Its deployment transaction.
+    pub tx: TxHash,
+    /// The balancers it serves, in fleet order.
+    pub balancers: Vec<DemoBalancerRecord>,
+    /// The manager's upkeep.
+    pub upkeep: UpkeepRecord,
 }
 
 /// One demo asset: a `TestERC20` and its `MockV3Aggregator` USD feed.
@@ -334,6 +351,7 @@ mod tests {
                     tx: TxHash::repeat_byte(7),
                 }),
             }],
+            fleet: None,
         });
         m.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

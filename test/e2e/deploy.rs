@@ -11,7 +11,7 @@ use foundry_compilers::artifacts::ConfigurableContractArtifact;
 use onebalancer::{
     artifacts::Artifact,
     chain::{
-        balancer_bindings::{Balancer, BalancerFactory, TestERC20},
+        balancer_bindings::{Balancer, BalancerFactory, TestERC20, UpkeepManager},
         bindings::{
             AutomationRegistrar2_3, AutomationRegistry2_3, LimitOrderProtocol, LinkToken,
             MockV3Aggregator, Multicall3, WETH9,
@@ -337,7 +337,7 @@ fn bindings_match_artifacts() {
         .into_iter()
         .filter(|s| selectors("TimeBalancer").contains(s))
         .collect();
-    let cases: [Case<'_>; 10] = [
+    let cases: [Case<'_>; 11] = [
         (
             "Multicall3",
             selectors("Multicall3"),
@@ -384,6 +384,11 @@ fn bindings_match_artifacts() {
             selectors("TestERC20"),
             TestERC20::TestERC20Calls::SELECTORS,
         ),
+        (
+            "UpkeepManager",
+            selectors("UpkeepManager"),
+            UpkeepManager::UpkeepManagerCalls::SELECTORS,
+        ),
     ];
     for (contract, available, declared) in cases {
         assert!(!declared.is_empty(), "{contract}");
@@ -398,7 +403,7 @@ fn bindings_match_artifacts() {
     // The events decoded from receipts: the factory's (devnet demo), the registry's (upkeep
     // registration and the DON simulator) and the balancer's perform profile.
     use AutomationRegistry2_3 as R;
-    let events: [(&str, &str, alloy::primitives::B256); 8] = [
+    let events: [(&str, &str, alloy::primitives::B256); 10] = [
         (
             "BalancerFactory",
             BalancerFactory::BalancerCreated::SIGNATURE,
@@ -438,6 +443,16 @@ fn bindings_match_artifacts() {
             "DriftBalancer",
             Balancer::GasProfile::SIGNATURE,
             Balancer::GasProfile::SIGNATURE_HASH,
+        ),
+        (
+            "UpkeepManager",
+            UpkeepManager::RoundPerformed::SIGNATURE,
+            UpkeepManager::RoundPerformed::SIGNATURE_HASH,
+        ),
+        (
+            "UpkeepManager",
+            UpkeepManager::BalancerFailed::SIGNATURE,
+            UpkeepManager::BalancerFailed::SIGNATURE_HASH,
         ),
     ];
     for (contract, signature, topic) in events {

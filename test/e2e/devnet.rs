@@ -18,7 +18,7 @@ use alloy::{
 };
 use onebalancer::{
     chain::{
-        balancer_bindings::{Balancer, TestERC20},
+        balancer_bindings::{Balancer, TestERC20, UpkeepManager},
         bindings::{AutomationRegistry2_3, MockV3Aggregator},
         provider,
     },
@@ -121,6 +121,8 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
             "{key}"
         );
     }
+    // Before the demo check moves WBTC: the fleet shares the demo's feeds.
+    fleet_is_wired_and_registered(&manifest, &reader).await;
     demo_balancers_are_funded_and_balanced(&manifest, &reader).await;
 
     // Interval mining: the chain moves on by itself.
@@ -327,4 +329,42 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
         let now = U256::from(registry.getBalance(id).call().await.unwrap());
         assert_eq!(now, before, "{}: nothing charged", b.key);
     }
+}
+
+/// The manager-served fleet: five funded DriftBalancers, each naming the manager, the manager
+/// serving all five, registered as one LINK upkeep whose forwarder it accepts; balanced at start.
+async fn fleet_is_wired_and_registered(manifest: &Manifest, reader: &DynProvider) {
+    let fleet = manifest.demo.as_ref().unwrap().fleet.clone().unwrap();
+    assert!(!reader.get_code_at(fleet.manager).await.unwrap().is_empty());
+    let manager = UpkeepManager::new(fleet.manager, reader);
+    assert_eq!(manager.fleetSize().call().await.unwrap(), U256::from(5u8));
+    assert_eq!(
+        manager.owner().call().await.unwrap(),
+        manifest.deployer.unwrap()
+    );
+    assert_eq!(
+        manager.forwarder().call().await.unwrap(),
+        fleet.upkeep.forwarder
+    );
+    assert_eq!(fleet.upkeep.billing_symbol, "LINK");
+    assert_eq!(
+        manager.feeds().call().await.unwrap().len(),
+        4,
+        "the demo's four feeds, shared"
+    );
+    let dollar = U256::from(10u64).pow(U256::from(18u64));
+    for b in &fleet.balancers {
+        let balancer = Balancer::new(b.address, reader);
+        assert_eq!(balancer.manager().call().await.unwrap(), fleet.manager);
+        let total = balancer.totalValue().call().await.unwrap();
+        let want = U256::from(20_000u64) * dollar;
+        assert!(total <= want && want - total < dollar, "{}: {total}", b.key);
+    }
+    let check = manager
+        .checkUpkeep(alloy::primitives::Bytes::new())
+        .from(alloy::primitives::Address::ZERO)
+        .call()
+        .await
+        .unwrap();
+    assert!(!check.upkeepNeeded, "the fleet is balanced at start");
 }

@@ -11,7 +11,7 @@ use alloy::{
     sol_types::SolEvent,
 };
 use onebalancer::chain::{
-    balancer_bindings::Balancer,
+    balancer_bindings::{Balancer, UpkeepManager},
     bindings::{AutomationRegistry2_3, MockV3Aggregator},
     provider,
 };
@@ -43,27 +43,9 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
         .map(|b| b.upkeep.as_ref().unwrap().id)
         .collect();
 
-    // Wait for the first perform of a demo upkeep.
+    // Wait for the first perform of a demo balancer's own upkeep.
     let started = Instant::now();
-    let performed = loop {
-        let logs = reader
-            .get_logs(
-                &Filter::new()
-                    .address(registry_address)
-                    .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
-                    .from_block(0),
-            )
-            .await
-            .unwrap();
-        if let Some(log) = logs.first() {
-            break log.clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no demo upkeep performed within 60 s of moving prices"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let performed = first_perform(&reader, registry_address, &ids, started).await;
     let event = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(performed.data()).unwrap();
     let index = ids
         .iter()
@@ -129,6 +111,9 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
         started.elapsed().as_secs_f64()
     );
 
+    let fleet_round = fleet_is_performed_in_one_upkeep(&manifest, &reader, started).await;
+    println!("{fleet_round}");
+
     let out = ctrl_c(child);
     let printed = stdout(&out);
     let summary = printed
@@ -146,4 +131,113 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
         printed.contains("WBTC and WETH walk 800 bp per step every 1 s (seed 7)"),
         "{printed}"
     );
+}
+
+/// The first `UpkeepPerformed` of any of `ids` (waits up to 60 s from `started`).
+async fn first_perform(
+    reader: &alloy::providers::DynProvider,
+    registry: Address,
+    ids: &[U256],
+    started: Instant,
+) -> alloy::rpc::types::Log {
+    loop {
+        let logs = reader
+            .get_logs(
+                &Filter::new()
+                    .address(registry)
+                    .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
+                    .from_block(0),
+            )
+            .await
+            .unwrap();
+        let found = logs.into_iter().find(|l| {
+            AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data())
+                .is_ok_and(|e| ids.contains(&e.id))
+        });
+        if let Some(log) = found {
+            return log;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no upkeep of {ids:?} performed within 60 s of moving prices"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The manager's one upkeep rebalances the whole fleet: one transmit, one `RoundPerformed` with
+/// every member performed, each member's epoch advanced, the upkeep charged exactly.
+async fn fleet_is_performed_in_one_upkeep(
+    manifest: &onebalancer::deploy::manifest::Manifest,
+    reader: &alloy::providers::DynProvider,
+    started: Instant,
+) -> String {
+    let fleet = manifest.demo.as_ref().unwrap().fleet.clone().unwrap();
+    let registry_address = manifest.address("registry").unwrap();
+    let manager = UpkeepManager::new(fleet.manager, reader);
+    assert_eq!(
+        manager.fleetSize().call().await.unwrap(),
+        U256::from(fleet.balancers.len())
+    );
+    assert_eq!(
+        manager.forwarder().call().await.unwrap(),
+        fleet.upkeep.forwarder
+    );
+    let performed = first_perform(reader, registry_address, &[fleet.upkeep.id], started).await;
+    let event = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(performed.data()).unwrap();
+    assert!(event.success, "the manager's perform reverted");
+    let receipt = reader
+        .get_transaction_receipt(performed.transaction_hash.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let round = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == fleet.manager)
+        .find_map(|l| UpkeepManager::RoundPerformed::decode_log_data(l.data()).ok())
+        .expect("the manager closed its round");
+    assert_eq!(
+        round.performed,
+        U256::from(fleet.balancers.len()),
+        "failed {}, deferred {}",
+        round.failed,
+        round.deferred
+    );
+    assert_eq!(round.failed, U256::ZERO);
+    for b in &fleet.balancers {
+        let balancer = Balancer::new(b.address, reader);
+        assert_eq!(balancer.manager().call().await.unwrap(), fleet.manager);
+        assert!(
+            balancer.state().call().await.unwrap().epoch >= 1,
+            "{}",
+            b.key
+        );
+    }
+    let registry = AutomationRegistry2_3::new(registry_address, reader);
+    let all = reader
+        .get_logs(
+            &Filter::new()
+                .address(registry_address)
+                .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
+                .topic1(fleet.upkeep.id)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    let charged = all.iter().fold(U256::ZERO, |sum, l| {
+        let e = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data()).unwrap();
+        sum + U256::from(e.totalPayment)
+    });
+    let balance = U256::from(registry.getBalance(fleet.upkeep.id).call().await.unwrap());
+    assert_eq!(balance, fleet.upkeep.funded - charged);
+    format!(
+        "devnet fleet round: {} balancers in one upkeep, gas used {}, overhead {}, charged {} LINK-wei ({} per balancer)",
+        fleet.balancers.len(),
+        event.gasUsed,
+        event.gasOverhead,
+        event.totalPayment,
+        U256::from(event.totalPayment) / U256::from(fleet.balancers.len())
+    )
 }

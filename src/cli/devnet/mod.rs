@@ -142,6 +142,12 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     let automation = demo::upkeeps::register(&conn, &manifest, &mut demo)
         .await
         .wrap_err("registering the demo upkeeps failed")?;
+    // The manager-served fleet: more DriftBalancers behind one UpkeepManager, one upkeep.
+    demo.fleet = Some(
+        demo::fleet::create(&conn, &project.out_dir(), &manifest, &demo, &automation)
+            .await
+            .wrap_err("creating the demo fleet failed")?,
+    );
     let mut states = Vec::with_capacity(demo.balancers.len());
     for b in &demo.balancers {
         states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
@@ -186,6 +192,9 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     output::demo_balancers(&states);
     if let Some(d) = &manifest.demo {
         output::demo_upkeeps(&d.balancers);
+        if let Some(f) = &d.fleet {
+            output::demo_fleet(f);
+        }
     }
     output::line(&format!(
         "simulated DON: reports signed by {} of the registry's signers (f + 1, anvil accounts {}–{}), transmitted by {} (anvil account {DON_TRANSMITTER_ACCOUNT}); {}",

@@ -9,6 +9,7 @@
 //! each balancer a Chainlink Automation upkeep. [`state::read_state`] reads a balancer's state
 //! back, including `checkUpkeep` as Chainlink simulates it.
 
+pub mod fleet;
 pub mod spec;
 pub mod state;
 pub mod upkeeps;
@@ -157,47 +158,65 @@ pub async fn create(
     let pairs: Vec<(Address, Address)> = assets.iter().map(|a| (a.token, a.feed)).collect();
     let mut balancers = Vec::with_capacity(DemoKind::ALL.len());
     for kind in DemoKind::ALL {
-        let call = BalancerFactory::createCall {
-            kind: kind.factory_kind(),
-            assets: spec::assets(&pairs),
-            protocol: spec::protocol(lop),
-            sequencerFeed: Address::ZERO, // an L1-like devnet: no sequencer-uptime feed
-            sequencerGrace: 0,
-            init: spec::init_params(kind, conn.from),
-        };
-        let what = format!("creating the demo {}", kind.contract());
-        let receipt = conn.call(&what, factory, call.abi_encode().into()).await?;
-        let created = receipt
-            .inner
-            .logs()
-            .iter()
-            .filter(|l| l.address() == factory)
-            .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
-            .ok_or(DemoError::NoCreatedEvent {
-                kind: kind.contract(),
-                tx: receipt.transaction_hash,
-                factory,
-            })?;
+        let (address, tx) = create_balancer(conn, factory, lop, &pairs, kind).await?;
         balancers.push(DemoBalancerRecord {
             key: kind.key().into(),
             kind: kind.contract().into(),
-            address: created.balancer,
+            address,
             funded_usd: spec::FUND_USD,
-            tx: receipt.transaction_hash,
+            tx,
             upkeep: None,
         });
     }
 
-    fund_at_targets(conn, &assets, &balancers).await?;
-    Ok(DemoRecord { assets, balancers })
+    fund_at_targets(conn, &assets, &balancers, spec::fund_usd()).await?;
+    Ok(DemoRecord {
+        assets,
+        balancers,
+        fleet: None,
+    })
 }
 
-/// Mints each asset's share of [`spec::FUND_USD`] for every balancer, then approves and deposits
-/// it. Amounts come from the feed's current answer, rounded down.
-async fn fund_at_targets(
+/// Creates one demo balancer of `kind` over `pairs` (token, feed) through `factory`, owned by
+/// `conn.from`; returns its address and the creating transaction.
+pub(crate) async fn create_balancer(
+    conn: &Connection,
+    factory: Address,
+    lop: Address,
+    pairs: &[(Address, Address)],
+    kind: DemoKind,
+) -> Result<(Address, alloy::primitives::TxHash), DemoError> {
+    let call = BalancerFactory::createCall {
+        kind: kind.factory_kind(),
+        assets: spec::assets(pairs),
+        protocol: spec::protocol(lop),
+        sequencerFeed: Address::ZERO, // an L1-like devnet: no sequencer-uptime feed
+        sequencerGrace: 0,
+        init: spec::init_params(kind, conn.from),
+    };
+    let what = format!("creating the demo {}", kind.contract());
+    let receipt = conn.call(&what, factory, call.abi_encode().into()).await?;
+    let created = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == factory)
+        .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
+        .ok_or(DemoError::NoCreatedEvent {
+            kind: kind.contract(),
+            tx: receipt.transaction_hash,
+            factory,
+        })?;
+    Ok((created.balancer, receipt.transaction_hash))
+}
+
+/// Mints each asset's share of `usd` (whole dollars) for every balancer, then approves and
+/// deposits it. Amounts come from the feed's current answer, rounded down.
+pub(crate) async fn fund_at_targets(
     conn: &Connection,
     assets: &[DemoAssetRecord],
     balancers: &[DemoBalancerRecord],
+    usd: U256,
 ) -> Result<(), DemoError> {
     for (spec, asset) in DEMO_ASSETS.iter().zip(assets) {
         let answer = read(
@@ -208,7 +227,7 @@ async fn fund_at_targets(
         )
         .await?;
         let price = portfolio::price_from_answer(&asset.symbol, answer)?;
-        let usd = portfolio::usd_at_target(spec::fund_usd(), spec.target_bps);
+        let usd = portfolio::usd_at_target(usd, spec.target_bps);
         let units =
             portfolio::units_for_usd(&asset.symbol, usd, asset.decimals, FEED_DECIMALS, price)?;
         let all = units.saturating_mul(U256::from(balancers.len()));
@@ -247,7 +266,18 @@ async fn deploy(
     what: &str,
     args: &[u8],
 ) -> Result<Address, DemoError> {
-    let (_, address) = conn.deploy(what, artifact.init_code(args)).await?;
+    Ok(deploy_checked(conn, artifact, what, args).await?.0)
+}
+
+/// Deploys `artifact` with `args` and checks the runtime code; returns the address and the
+/// creation transaction.
+pub(crate) async fn deploy_checked(
+    conn: &Connection,
+    artifact: &Artifact,
+    what: &str,
+    args: &[u8],
+) -> Result<(Address, alloy::primitives::TxHash), DemoError> {
+    let (receipt, address) = conn.deploy(what, artifact.init_code(args)).await?;
     let code = conn.code_at(address).await?;
     if !artifact.runtime_matches(&code) {
         return Err(DemoError::CodeMismatch {
@@ -256,10 +286,10 @@ async fn deploy(
             artifact: artifact.id.to_string(),
         });
     }
-    Ok(address)
+    Ok((address, receipt.transaction_hash))
 }
 
-async fn send(
+pub(crate) async fn send(
     conn: &Connection,
     what: &str,
     to: Address,
