@@ -58,6 +58,24 @@ contract UpkeepManagerTest is FleetFixture {
         assertEq(managed, standalone, "same orders, whether prices are read or handed on");
     }
 
+    function test_round_servesTimeBalancersBesideDriftBalancers() public {
+        _fleet(2);
+        IBalancer time = _create(IBalancerFactory.Kind.Time, 0x3, _init(_targets4()));
+        _fundAtTargets(time, makeAddr("time-depositor"), 100_000);
+        time.setManager(address(manager));
+        manager.addBalancer(address(time));
+        fleet.push(time);
+        _driftAll();
+        (, bytes memory data) = _checkManager();
+        assertEq(_entries(data).length, 3);
+        uint32[] memory before = _epochs();
+        assertEq(_round(_performManager(data))[0], 3);
+        uint32[] memory afterwards = _epochs();
+        for (uint256 i; i < 3; ++i) {
+            assertEq(afterwards[i], before[i] + 1);
+        }
+    }
+
     function test_round_isolatesAFailingBalancerAndRecordsItsError() public {
         _fleet(4);
         fleet[1].setManager(address(0));
