@@ -83,20 +83,7 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
     assert!(balancer.state().call().await.unwrap().epoch >= 1);
 
     // Charged: its balance fell by exactly what the registry reported for its performs.
-    let all = reader
-        .get_logs(
-            &Filter::new()
-                .address(registry_address)
-                .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
-                .topic1(event.id)
-                .from_block(0),
-        )
-        .await
-        .unwrap();
-    let charged = all.iter().fold(U256::ZERO, |sum, l| {
-        let e = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data()).unwrap();
-        sum + U256::from(e.totalPayment)
-    });
+    let charged = charged_so_far(&reader, registry_address, event.id).await;
     assert!(!charged.is_zero());
     let balance = U256::from(registry.getBalance(event.id).call().await.unwrap());
     assert_eq!(balance, upkeep.funded - charged, "{}", record.key);
@@ -216,20 +203,7 @@ async fn fleet_is_performed_in_one_upkeep(
         );
     }
     let registry = AutomationRegistry2_3::new(registry_address, reader);
-    let all = reader
-        .get_logs(
-            &Filter::new()
-                .address(registry_address)
-                .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
-                .topic1(fleet.upkeep.id)
-                .from_block(0),
-        )
-        .await
-        .unwrap();
-    let charged = all.iter().fold(U256::ZERO, |sum, l| {
-        let e = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data()).unwrap();
-        sum + U256::from(e.totalPayment)
-    });
+    let charged = charged_so_far(reader, registry_address, fleet.upkeep.id).await;
     let balance = U256::from(registry.getBalance(fleet.upkeep.id).call().await.unwrap());
     assert_eq!(balance, fleet.upkeep.funded - charged);
     format!(
@@ -240,4 +214,26 @@ async fn fleet_is_performed_in_one_upkeep(
         event.totalPayment,
         U256::from(event.totalPayment) / U256::from(fleet.balancers.len())
     )
+}
+
+/// Everything the registry has charged upkeep `id` so far (its `UpkeepPerformed` payments).
+async fn charged_so_far(
+    reader: &alloy::providers::DynProvider,
+    registry: Address,
+    id: U256,
+) -> U256 {
+    let all = reader
+        .get_logs(
+            &Filter::new()
+                .address(registry)
+                .event_signature(AutomationRegistry2_3::UpkeepPerformed::SIGNATURE_HASH)
+                .topic1(id)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    all.iter().fold(U256::ZERO, |sum, l| {
+        let e = AutomationRegistry2_3::UpkeepPerformed::decode_log_data(l.data()).unwrap();
+        sum + U256::from(e.totalPayment)
+    })
 }
