@@ -4,9 +4,10 @@ pragma solidity 0.8.30;
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {IUpkeepManager} from "../../contracts/interfaces/IUpkeepManager.sol";
-import {AutomationStack} from "../utils/AutomationStack.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {BillingRecorder} from "../utils/BillingRecorder.sol";
 import {FleetFixture} from "../utils/FleetFixture.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 /// @title What the real Chainlink registry 2.3 charges for a rebalance: a balancer as its own
 /// upkeep, ten balancers as ten upkeeps in one DON report, and ten balancers behind one manager upkeep.
@@ -16,16 +17,21 @@ import {FleetFixture} from "../utils/FleetFixture.sol";
 /// (foundry-rs/foundry#7277, #11564), and the registry bills gas at min(tx.gasprice, fastGas x 5), so an
 /// isolated charge would have no gas part. Instead, every account the transmit touches is made cold
 /// (`vm.cool`) just before it, so the perform pays cold access as a transaction of its own would.
-contract AutomationChargesTest is AutomationStack, FleetFixture {
+///
+/// The charges of the bar test are also billing vectors (`test/vectors/billing-fleet.json`), which
+/// the Rust fee model reproduces to the wei; regenerate with
+///     BILLING_VECTORS_WRITE=true forge test --match-path test/gas/AutomationCharges.t.sol
+contract AutomationChargesTest is BillingRecorder, FleetFixture {
+    string internal constant VECTORS = "test/vectors/billing-fleet.json";
     uint32 internal constant BALANCER_GAS_LIMIT = 500_000;
     uint32 internal constant MANAGER_GAS_LIMIT = 5_000_000;
     uint96 internal constant FUNDING = 100 ether;
 
     address internal admin = makeAddr("upkeep-admin");
 
-    function setUp() public override(AutomationStack, BalancerFixture) {
+    function setUp() public override(BillingRecorder, BalancerFixture) {
         BalancerFixture.setUp(); // sets the clock first: the registry's feeds are posted after it
-        AutomationStack.setUp();
+        BillingRecorder.setUp();
     }
 
     function _managerConfig() internal pure override returns (IUpkeepManager.Config memory) {
@@ -40,16 +46,19 @@ contract AutomationChargesTest is AutomationStack, FleetFixture {
     function test_charges_managerBeatsStandaloneAndSharedReport() public {
         _demoAssets();
         uint256 snap = vm.snapshotState();
-        uint256 standalone = _standaloneCharge();
+        (uint256 standalone, string[] memory v1) = _standaloneCharge();
         vm.revertToState(snap);
-        uint256 report = _reportCharge(10) / 10;
+        (uint256 report, string[] memory v2) = _reportCharge(10);
+        report /= 10;
         vm.revertToState(snap);
-        uint256 managed = _managerCharge(10) / 10;
+        (uint256 managed, string[] memory v3) = _managerCharge(10, "manager k10");
+        managed /= 10;
         vm.snapshotValue("charge standalone per rebalance", standalone);
         vm.snapshotValue("charge report k10 per rebalance", report);
         vm.snapshotValue("charge manager k10 per rebalance", managed);
         assertLe(managed * 2, standalone, "manager <= 0.5 x standalone");
         assertLe(managed * 4, report * 3, "manager <= 0.75 x report");
+        _vectorsFile(VECTORS, _concat(_concat(v1, v2), v3));
     }
 
     /// @notice The per-balancer charge as the fleet grows: it falls while one round holds the whole
@@ -61,7 +70,7 @@ contract AutomationChargesTest is AutomationStack, FleetFixture {
         for (uint256 t; t < ks.length; ++t) {
             uint256 k = ks[t];
             uint256 snap = vm.snapshotState();
-            uint256 charged = _managerCharge(k);
+            (uint256 charged,) = _managerCharge(k, "");
             vm.revertToStateAndDelete(snap);
             vm.snapshotValue(string.concat("charge manager k", vm.toString(k), " per rebalance"), charged / k);
             done = k;
@@ -72,26 +81,29 @@ contract AutomationChargesTest is AutomationStack, FleetFixture {
     /* ------------------------------------------------------------- HELPERS --- */
 
     /// @dev One balancer as its own upkeep, one global rebalance.
-    function _standaloneCharge() internal returns (uint256) {
+    function _standaloneCharge() internal returns (uint256, string[] memory) {
         uint256[] memory ids = new uint256[](1);
         ids[0] = _register(address(_standalone()));
         _driftAll();
-        return _round(ids);
+        return _chargedRound(ids, "standalone balancer, global rebalance");
     }
 
     /// @dev k balancers as k upkeeps, performed in one report.
-    function _reportCharge(uint256 k) internal returns (uint256) {
+    function _reportCharge(uint256 k) internal returns (uint256, string[] memory) {
         uint256[] memory ids = new uint256[](k);
         for (uint256 i; i < k; ++i) {
             ids[i] = _register(address(_standalone()));
         }
         _driftAll();
-        return _round(ids);
+        return _chargedRound(ids, string.concat(vm.toString(k), " balancers in one report"));
     }
 
     /// @dev k balancers behind a manager registered as one upkeep; every round the DON performs until
-    /// the fleet is done. Returns the total charged.
-    function _managerCharge(uint256 k) internal returns (uint256 charged) {
+    /// the fleet is done. Returns the total charged and, when `name` is set, the rounds' vectors.
+    function _managerCharge(uint256 k, string memory name)
+        internal
+        returns (uint256 charged, string[] memory lines)
+    {
         _fleet(k);
         uint256 id = _registerManager();
         _driftAll();
@@ -101,7 +113,10 @@ contract AutomationChargesTest is AutomationStack, FleetFixture {
         for (uint256 rounds; rounds < 10; ++rounds) {
             (bool needed,) = _checkUpkeep(id);
             if (!needed) break;
-            charged += _round(ids);
+            (uint256 c, string[] memory v) =
+                _chargedRound(ids, string.concat(name, ", round ", vm.toString(rounds + 1)));
+            charged += c;
+            if (bytes(name).length != 0) lines = _concat(lines, v);
             vm.roll(block.number + 1);
         }
         uint32[] memory afterwards = _epochs();
@@ -127,32 +142,64 @@ contract AutomationChargesTest is AutomationStack, FleetFixture {
     }
 
     /// @dev One DON round over `ids`: check each through the registry, transmit one report with the
-    /// due ones, every touched account cold. Returns the LINK charged; every perform must succeed.
-    function _round(uint256[] memory ids) internal returns (uint256 charged) {
-        uint256[] memory due = new uint256[](ids.length);
-        bytes[] memory datas = new bytes[](ids.length);
+    /// due ones, every touched account cold. Returns the LINK charged (every perform must succeed)
+    /// and the round's billing vectors.
+    function _chargedRound(uint256[] memory ids, string memory name)
+        internal
+        returns (uint256 charged, string[] memory lines)
+    {
+        Round memory r;
+        r.ids = new uint256[](ids.length);
+        r.performDatas = new bytes[](ids.length);
         uint256 n;
         for (uint256 i; i < ids.length; ++i) {
             (bool needed, bytes memory pd) = _checkUpkeep(ids[i]);
             if (needed) {
-                due[n] = ids[i];
-                datas[n++] = pd;
+                r.ids[n] = ids[i];
+                r.performDatas[n++] = pd;
             }
         }
         assertGt(n, 0, "something to perform");
+        uint256[] memory due = r.ids;
+        bytes[] memory datas = r.performDatas;
         assembly ("memory-safe") {
             mstore(due, n)
             mstore(datas, n)
         }
+        r.report = _report(due, datas);
+        SignedReport memory s = _signReport(r.report, F + 1);
+        r.msgDataLength = 324 + s.rawReport.length + 64 * s.rs.length;
         _coolEverything(due);
         vm.recordLogs();
-        _transmit(due, datas);
-        Performed[] memory p = _performedEvents(vm.getRecordedLogs());
-        assertEq(p.length, n);
+        vm.prank(transmitters[0]);
+        registry.transmit(s.reportContext, s.rawReport, s.rs, s.ss, s.rawVs);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        r.performed = _performedEvents(logs);
+        r.receipts = _chargedReceipts(logs);
+        assertEq(r.performed.length, n);
         for (uint256 i; i < n; ++i) {
-            assertTrue(p[i].success, "perform succeeded");
-            charged += p[i].totalPayment;
+            assertTrue(r.performed[i].success, "perform succeeded");
+            charged += r.performed[i].totalPayment;
         }
+        if (bytes(name).length != 0) lines = _performVectors(r, name, name);
+    }
+
+    function _concat(string[] memory a, string[] memory b) internal pure returns (string[] memory out) {
+        out = new string[](a.length + b.length);
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = a[i];
+        }
+        for (uint256 i; i < b.length; ++i) {
+            out[a.length + i] = b[i];
+        }
+    }
+
+    function _source(string memory scenario) internal pure override returns (string memory) {
+        return string.concat(
+            "registry-written: test/gas/AutomationCharges.t.sol, test_charges_managerBeatsStandaloneAndSharedReport, ",
+            scenario,
+            " (real AutomationRegistry2_3 transmit, every touched account cold)"
+        );
     }
 
     function _coolEverything(uint256[] memory ids) internal {

@@ -36,30 +36,7 @@ contract BillingVectorsTest is BillingRecorder {
     /// BillingRecorder). Each scenario starts from the same freshly set-up stack.
     /// forge-config: default.isolate = false
     function test_vectors_matchCommittedFile() public {
-        string[] memory lines = _allVectors();
-        bool write = vm.envOr("BILLING_VECTORS_WRITE", false);
-        if (write) vm.writeFile(PATH, "[\n");
-        else _expectLine("[", "opening bracket");
-        for (uint256 i = 0; i < lines.length; ++i) {
-            string memory l = i + 1 < lines.length ? string.concat(lines[i], ",") : lines[i];
-            if (write) vm.writeLine(PATH, l);
-            else _expectLine(l, string.concat("vector ", i.toString()));
-        }
-        if (write) {
-            vm.writeLine(PATH, "]");
-        } else {
-            _expectLine("]", "closing bracket");
-            assertEq(vm.readLine(PATH), "", "billing.json: lines after the closing bracket");
-        }
-        vm.closeFile(PATH);
-    }
-
-    function _expectLine(string memory expected, string memory what) internal view {
-        assertEq(
-            vm.readLine(PATH),
-            expected,
-            string.concat("billing.json differs from what the registry charges now at ", what)
-        );
+        _vectorsFile(PATH, _allVectors());
     }
 
     function _allVectors() internal returns (string[] memory all) {

@@ -443,7 +443,36 @@ abstract contract BillingRecorder is AutomationStack {
         );
     }
 
-    function _source(string memory scenario) internal pure returns (string memory) {
+    /// @notice With BILLING_VECTORS_WRITE=true, writes `lines` to `path` as one JSON array, one vector
+    /// per line; otherwise fails, naming the vector and showing both lines, unless the committed
+    /// file holds exactly these lines.
+    function _vectorsFile(string memory path, string[] memory lines) internal {
+        bool write = vm.envOr("BILLING_VECTORS_WRITE", false);
+        if (write) vm.writeFile(path, "[\n");
+        else _expectLine(path, "[", "opening bracket");
+        for (uint256 i = 0; i < lines.length; ++i) {
+            string memory l = i + 1 < lines.length ? string.concat(lines[i], ",") : lines[i];
+            if (write) vm.writeLine(path, l);
+            else _expectLine(path, l, string.concat("vector ", i.toString()));
+        }
+        if (write) {
+            vm.writeLine(path, "]");
+        } else {
+            _expectLine(path, "]", "closing bracket");
+            assertEq(vm.readLine(path), "", string.concat(path, ": lines after the closing bracket"));
+        }
+        vm.closeFile(path);
+    }
+
+    function _expectLine(string memory path, string memory expected, string memory what) internal view {
+        assertEq(
+            vm.readLine(path),
+            expected,
+            string.concat(path, " differs from what the registry charges now at ", what)
+        );
+    }
+
+    function _source(string memory scenario) internal pure virtual returns (string memory) {
         return string.concat(
             "registry-written: test/integration/BillingVectors.t.sol, test_vectors_matchCommittedFile, ",
             scenario,

@@ -13,6 +13,21 @@ fn vectors_file() -> Vec<BillingVector> {
     vectors::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The charges the fleet comparison measured (`test/gas/AutomationCharges.t.sol`): a balancer as
+/// its own upkeep, ten in one report, ten behind one manager upkeep.
+#[test]
+fn every_fleet_charge_vector_matches_to_the_wei() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test/vectors/billing-fleet.json");
+    let all = vectors::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(all.len(), 12, "standalone, ten in a report, the manager");
+    let failures: Vec<String> = all
+        .iter()
+        .filter_map(|v| v.check().err().map(|e| e.to_string()))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(all.iter().any(|v| v.name().starts_with("manager k10")));
+}
+
 #[test]
 fn every_billing_vector_matches_to_the_wei() {
     let all = vectors_file();
