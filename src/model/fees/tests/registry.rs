@@ -17,7 +17,10 @@ fn vectors_file() -> Vec<BillingVector> {
 /// its own upkeep, ten in one report, ten behind one manager upkeep.
 #[test]
 fn every_fleet_charge_vector_matches_to_the_wei() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test/vectors/billing-fleet.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test/vectors/billing-fleet.json"
+    );
     let all = vectors::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(all.len(), 12, "standalone, ten in a report, the manager");
     let failures: Vec<String> = all
