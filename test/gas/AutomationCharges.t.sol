@@ -7,7 +7,6 @@ import {IUpkeepManager} from "../../contracts/interfaces/IUpkeepManager.sol";
 import {BalancerFixture} from "../utils/BalancerFixture.sol";
 import {BillingRecorder} from "../utils/BillingRecorder.sol";
 import {FleetFixture} from "../utils/FleetFixture.sol";
-import {Vm} from "forge-std/Vm.sol";
 
 /// @title What the real Chainlink registry 2.3 charges for a rebalance: a balancer as its own
 /// upkeep, ten balancers as ten upkeeps in one DON report, and ten balancers behind one manager upkeep.
@@ -117,7 +116,6 @@ contract AutomationChargesTest is BillingRecorder, FleetFixture {
                 _chargedRound(ids, string.concat(name, ", round ", vm.toString(rounds + 1)));
             charged += c;
             if (bytes(name).length != 0) lines = _concat(lines, v);
-            vm.roll(block.number + 1);
         }
         uint32[] memory afterwards = _epochs();
         for (uint256 i; i < k; ++i) {
@@ -141,47 +139,22 @@ contract AutomationChargesTest is BillingRecorder, FleetFixture {
         manager.setForwarder(registry.getForwarder(id));
     }
 
-    /// @dev One DON round over `ids`: check each through the registry, transmit one report with the
-    /// due ones, every touched account cold. Returns the LINK charged (every perform must succeed)
-    /// and the round's billing vectors.
+    /// @dev One DON round over `ids` (each must need a perform; BillingRecorder's round, with every
+    /// touched account made cold just before the transmit). Returns the LINK charged and, when
+    /// `name` is set, the round's billing vectors.
     function _chargedRound(uint256[] memory ids, string memory name)
         internal
         returns (uint256 charged, string[] memory lines)
     {
-        Round memory r;
-        r.ids = new uint256[](ids.length);
-        r.performDatas = new bytes[](ids.length);
-        uint256 n;
-        for (uint256 i; i < ids.length; ++i) {
-            (bool needed, bytes memory pd) = _checkUpkeep(ids[i]);
-            if (needed) {
-                r.ids[n] = ids[i];
-                r.performDatas[n++] = pd;
-            }
-        }
-        assertGt(n, 0, "something to perform");
-        uint256[] memory due = r.ids;
-        bytes[] memory datas = r.performDatas;
-        assembly ("memory-safe") {
-            mstore(due, n)
-            mstore(datas, n)
-        }
-        r.report = _report(due, datas);
-        SignedReport memory s = _signReport(r.report, F + 1);
-        r.msgDataLength = 324 + s.rawReport.length + 64 * s.rs.length;
-        _coolEverything(due);
-        vm.recordLogs();
-        vm.prank(transmitters[0]);
-        registry.transmit(s.reportContext, s.rawReport, s.rs, s.ss, s.rawVs);
-        Vm.Log[] memory logs = vm.getRecordedLogs();
-        r.performed = _performedEvents(logs);
-        r.receipts = _chargedReceipts(logs);
-        assertEq(r.performed.length, n);
-        for (uint256 i; i < n; ++i) {
-            assertTrue(r.performed[i].success, "perform succeeded");
+        Round memory r = _round(ids);
+        for (uint256 i; i < r.performed.length; ++i) {
             charged += r.performed[i].totalPayment;
         }
         if (bytes(name).length != 0) lines = _performVectors(r, name, name);
+    }
+
+    function _beforeTransmit(uint256[] memory ids) internal override {
+        _coolEverything(ids);
     }
 
     function _concat(string[] memory a, string[] memory b) internal pure returns (string[] memory out) {

@@ -252,6 +252,7 @@ abstract contract BillingRecorder is AutomationStack {
         // What the registry requires of msg.data.length (AutomationRegistry2_3.transmit).
         r.msgDataLength = 324 + s.rawReport.length + 64 * s.rs.length;
 
+        _beforeTransmit(ids);
         vm.recordLogs();
         vm.prank(transmitters[0]);
         registry.transmit(s.reportContext, s.rawReport, s.rs, s.ss, s.rawVs);
@@ -266,6 +267,9 @@ abstract contract BillingRecorder is AutomationStack {
             if (registry.getBalance(ids[i]) == 0) revert PaymentClipped(ids[i]);
         }
     }
+
+    /// @notice Runs between building the signed report and transmitting it (nothing by default).
+    function _beforeTransmit(uint256[] memory ids) internal virtual {}
 
     function _round(uint256 id) internal returns (Round memory) {
         uint256[] memory ids = new uint256[](1);

@@ -19,7 +19,10 @@ use crate::{
         upkeep::{self, Automation, Billing, Registration},
     },
     deploy::{
-        demo::{DemoError, create_balancer, deploy_checked, fund_at_targets, send, spec::DemoKind},
+        demo::{
+            DemoError, create_balancer, deploy_checked, fund_at_targets, send, spec::DemoKind,
+            stack_address,
+        },
         manifest::{DemoBalancerRecord, DemoRecord, FleetRecord, Manifest, UpkeepRecord},
     },
 };
@@ -60,13 +63,8 @@ pub async fn create(
     demo: &DemoRecord,
     automation: &Automation,
 ) -> Result<FleetRecord, DemoError> {
-    let stack = |key| {
-        manifest
-            .address(key)
-            .ok_or(DemoError::MissingContract { key })
-    };
-    let factory = stack("balancer_factory")?;
-    let lop = stack("limit_order_protocol")?;
+    let factory = stack_address(manifest, "balancer_factory")?;
+    let lop = stack_address(manifest, "limit_order_protocol")?;
 
     let code = Artifact::load(out_dir, UPKEEP_MANAGER)?;
     let args = UpkeepManager::constructorCall {

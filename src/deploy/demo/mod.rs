@@ -110,13 +110,8 @@ pub async fn create(
     out_dir: &std::path::Path,
     manifest: &Manifest,
 ) -> Result<DemoRecord, DemoError> {
-    let stack = |key| {
-        manifest
-            .address(key)
-            .ok_or(DemoError::MissingContract { key })
-    };
-    let factory = stack("balancer_factory")?;
-    let lop = stack("limit_order_protocol")?;
+    let factory = stack_address(manifest, "balancer_factory")?;
+    let lop = stack_address(manifest, "limit_order_protocol")?;
 
     let token_code = Artifact::load(out_dir, TEST_ERC20)?;
     let feed_code = Artifact::load(out_dir, MOCK_FEED)?;
@@ -175,6 +170,13 @@ pub async fn create(
         balancers,
         fleet: None,
     })
+}
+
+/// The manifest's address for stack contract `key`, or the error that says to deploy the stack.
+pub(crate) fn stack_address(manifest: &Manifest, key: &'static str) -> Result<Address, DemoError> {
+    manifest
+        .address(key)
+        .ok_or(DemoError::MissingContract { key })
 }
 
 /// Creates one demo balancer of `kind` over `pairs` (token, feed) through `factory`, owned by

@@ -11,7 +11,7 @@ use crate::{
         upkeep::{self, Automation, Billing, Registration},
     },
     deploy::{
-        demo::{DemoError, spec::DemoKind},
+        demo::{DemoError, spec::DemoKind, stack_address},
         manifest::{DemoRecord, Manifest, UpkeepRecord},
     },
 };
@@ -45,12 +45,12 @@ pub async fn register(
     manifest: &Manifest,
     demo: &mut DemoRecord,
 ) -> Result<Automation, DemoError> {
-    let stack = |key| {
-        manifest
-            .address(key)
-            .ok_or(DemoError::MissingContract { key })
-    };
-    let automation = Automation::read(conn, stack("registry")?, stack("registrar")?).await?;
+    let automation = Automation::read(
+        conn,
+        stack_address(manifest, "registry")?,
+        stack_address(manifest, "registrar")?,
+    )
+    .await?;
     for record in &mut demo.balancers {
         let kind = DemoKind::ALL
             .into_iter()
