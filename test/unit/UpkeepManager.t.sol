@@ -325,6 +325,74 @@ contract UpkeepManagerTest is FleetFixture {
         manager.performUpkeep(data);
     }
 
+    function test_RevertWhen_performDataIsMalformedOrNamesNoMember() public {
+        _fleet(2);
+        _driftAll();
+        (, bytes memory data) = _checkManager();
+        uint32[] memory before = _epochs();
+        bytes memory short = new bytes(12);
+        vm.prank(managerForwarder);
+        vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.InvalidPerformData.selector, 12));
+        manager.performUpkeep(short);
+        bytes memory ragged = bytes.concat(data, hex"00");
+        vm.prank(managerForwarder);
+        vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.InvalidPerformData.selector, ragged.length));
+        manager.performUpkeep(ragged);
+        // the second entry names index 7 of a fleet of 2: nothing runs, not even the first entry
+        data[4 + 9] = bytes1(uint8(7));
+        vm.prank(managerForwarder);
+        vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.UnknownMember.selector, 7, 2));
+        manager.performUpkeep(data);
+        uint32[] memory afterwards = _epochs();
+        for (uint256 i; i < 2; ++i) {
+            assertEq(afterwards[i], before[i]);
+        }
+    }
+
+    function test_RevertWhen_theFleetIsFull() public {
+        _fleet(1);
+        for (uint256 i = 1; i < manager.MAX_FLEET(); ++i) {
+            manager.addBalancer(address(_create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()))));
+        }
+        assertEq(manager.fleetSize(), 255);
+        address extra = address(_create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4())));
+        vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.FleetFull.selector, 255));
+        manager.addBalancer(extra);
+    }
+
+    function test_RevertWhen_aFeedIsAPriceFeedForOneAndTheSequencerFeedForAnother() public {
+        _fleet(1);
+        sequencerFeed = address(feeds[0]); // USDC/USD, already a price feed of the fleet
+        sequencerGrace = 1 hours;
+        address b = address(_create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4())));
+        vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.FeedKindConflict.selector, address(feeds[0])));
+        manager.addBalancer(b);
+    }
+
+    function test_RevertWhen_theFeedTableIsFull() public {
+        _fleet(1); // 4 feeds
+        uint16[] memory t = new uint16[](16);
+        for (uint256 i; i < 16; ++i) {
+            t[i] = 625;
+        }
+        // 15 balancers of 16 fresh assets each: 4 + 240 = 244 feeds; the 16th needs 11 more
+        for (uint256 j; j < 16; ++j) {
+            delete tokens;
+            delete feeds;
+            for (uint256 i; i < 16; ++i) {
+                _addAsset("T", 18, 8, 1e8);
+            }
+            address b = address(_create(IBalancerFactory.Kind.Drift, 0, _init(t)));
+            if (j < 15) {
+                manager.addBalancer(b);
+            } else {
+                vm.expectRevert(abi.encodeWithSelector(IUpkeepManager.FeedTableFull.selector, 255));
+                manager.addBalancer(b);
+            }
+        }
+        assertEq(manager.feeds().length, 244);
+    }
+
     function test_RevertWhen_configOutOfBounds() public {
         _fleet(1);
         IUpkeepManager.Config memory c = _managerConfig();
