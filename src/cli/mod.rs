@@ -8,7 +8,7 @@ pub mod deploy;
 pub mod devnet;
 pub mod forecast;
 pub mod hub;
-mod output;
+pub(crate) mod output;
 
 use std::{io::IsTerminal, process::ExitCode};
 

@@ -4,10 +4,10 @@
 use alloy::primitives::U256;
 
 use crate::{
-    deploy::{
-        Outcome, Status,
+    deploy::{Outcome, Status, manifest::Manifest},
+    devnet::{
         demo::state::BalancerState,
-        manifest::{DemoBalancerRecord, FleetRecord, Manifest},
+        record::{DemoBalancerRecord, FleetRecord},
     },
     model::hub::units::format_decimal,
 };

@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use alloy::primitives::{Address, B256, TxHash, U256};
+use alloy::primitives::{Address, B256, TxHash};
 use serde::{Deserialize, Serialize};
 
 /// Manifest format version.
@@ -86,91 +86,6 @@ pub struct Manifest {
     /// Configuration calls by key.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionRecord>,
-    /// The devnet demo portfolio (`onebalancer devnet` only; absent elsewhere, and readers that
-    /// predate it ignore it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub demo: Option<DemoRecord>,
-}
-
-/// What `onebalancer devnet` created for its demo: test tokens with their feeds, and balancers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DemoRecord {
-    /// The demo assets, in the balancers' asset order.
-    pub assets: Vec<DemoAssetRecord>,
-    /// The balancers, Drift first.
-    pub balancers: Vec<DemoBalancerRecord>,
-    /// The manager-served fleet (absent in manifests written before devnet created one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fleet: Option<FleetRecord>,
-}
-
-/// A fleet of demo balancers served by one `UpkeepManager`, registered as one upkeep.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FleetRecord {
-    /// The manager.
-    pub manager: Address,
-    /// Its deployment transaction.
-    pub tx: TxHash,
-    /// The balancers it serves, in fleet order.
-    pub balancers: Vec<DemoBalancerRecord>,
-    /// The manager's upkeep.
-    pub upkeep: UpkeepRecord,
-}
-
-/// One demo asset: a `TestERC20` and its `MockV3Aggregator` USD feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DemoAssetRecord {
-    /// Token symbol, e.g. `USDC`.
-    pub symbol: String,
-    /// The token.
-    pub token: Address,
-    /// Its USD feed.
-    pub feed: Address,
-    /// Token decimals.
-    pub decimals: u8,
-}
-
-/// One demo balancer (a clone created by the factory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DemoBalancerRecord {
-    /// Key, e.g. `drift_balancer`.
-    pub key: String,
-    /// `DriftBalancer` or `TimeBalancer`.
-    pub kind: String,
-    /// The clone.
-    pub address: Address,
-    /// USD (whole dollars) deposited at the targets.
-    pub funded_usd: u64,
-    /// The `create` transaction.
-    pub tx: TxHash,
-    /// Its Chainlink Automation upkeep (absent in manifests written before devnet registered
-    /// the demo balancers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upkeep: Option<UpkeepRecord>,
-}
-
-/// A conditional upkeep registered through the registrar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpkeepRecord {
-    /// The upkeep id (hex).
-    pub id: U256,
-    /// Its billing token.
-    pub billing_token: Address,
-    /// The billing token's symbol: `LINK` or `WETH` (wrapped native).
-    pub billing_symbol: String,
-    /// The registry's forwarder for it (the balancer's `forwarder()`).
-    pub forwarder: Address,
-    /// Perform gas limit.
-    pub gas_limit: u32,
-    /// Funded in the billing token's units: registration plus top-up.
-    pub funded: U256,
-    /// The registration transaction.
-    pub tx: TxHash,
 }
 
 /// Manifest problems, each with its fix.
@@ -230,7 +145,6 @@ impl Manifest {
             rpc_url: None,
             contracts: BTreeMap::new(),
             actions: BTreeMap::new(),
-            demo: None,
         }
     }
 
@@ -319,56 +233,20 @@ mod tests {
     }
 
     #[test]
-    fn the_demo_section_is_optional_and_round_trips() {
+    fn a_manifest_with_the_old_demo_section_still_loads() {
+        // Manifests written before the devnet kept its demo in its own file carried a `demo`
+        // section; it is ignored now, and saving drops it.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
-        // A manifest written before the demo section existed still loads.
-        std::fs::write(&path, r#"{"schema":1,"chainId":31337,"contracts":{}}"#).unwrap();
-        let mut m = Manifest::load_for_chain(&path, 31337, "u").unwrap();
-        assert_eq!(m.demo, None);
+        std::fs::write(
+            &path,
+            r#"{"schema":1,"chainId":31337,"contracts":{},"demo":{"assets":[],"balancers":[]}}"#,
+        )
+        .unwrap();
+        let m = Manifest::load_for_chain(&path, 31337, "u").unwrap();
+        assert!(m.contracts.is_empty());
         m.save(&path).unwrap();
         assert!(!std::fs::read_to_string(&path).unwrap().contains("demo"));
-        m.demo = Some(DemoRecord {
-            assets: vec![DemoAssetRecord {
-                symbol: "USDC".into(),
-                token: Address::repeat_byte(1),
-                feed: Address::repeat_byte(2),
-                decimals: 6,
-            }],
-            balancers: vec![DemoBalancerRecord {
-                key: "drift_balancer".into(),
-                kind: "DriftBalancer".into(),
-                address: Address::repeat_byte(3),
-                funded_usd: 100_000,
-                tx: TxHash::repeat_byte(4),
-                upkeep: Some(UpkeepRecord {
-                    id: U256::from(77u8),
-                    billing_token: Address::repeat_byte(5),
-                    billing_symbol: "LINK".into(),
-                    forwarder: Address::repeat_byte(6),
-                    gas_limit: 500_000,
-                    funded: U256::from(10u8),
-                    tx: TxHash::repeat_byte(7),
-                }),
-            }],
-            fleet: None,
-        });
-        m.save(&path).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\"fundedUsd\": 100000"), "{text}");
-        assert!(text.contains("\"billingSymbol\": \"LINK\""), "{text}");
-        assert_eq!(Manifest::load_for_chain(&path, 31337, "u").unwrap(), m);
-        // A demo balancer recorded before upkeeps were registered still loads.
-        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let removed = old["demo"]["balancers"][0]
-            .as_object_mut()
-            .unwrap()
-            .remove("upkeep");
-        assert!(removed.is_some());
-        let reloaded: Manifest = serde_json::from_value(old).unwrap();
-        let demo = reloaded.demo.unwrap();
-        assert_eq!(demo.balancers[0].upkeep, None);
-        assert_eq!(demo.balancers[0].key, "drift_balancer");
     }
 
     #[test]

@@ -15,7 +15,6 @@
 //! nonce, so it shows exactly what a real run would do.
 
 pub mod config;
-pub mod demo;
 pub mod manifest;
 pub mod plan;
 

@@ -11,4 +11,3 @@ pub mod fees;
 pub mod forecast;
 pub mod hub;
 pub mod portfolio;
-pub mod price_walk;

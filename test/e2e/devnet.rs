@@ -23,13 +23,14 @@ use onebalancer::{
         provider,
     },
     deploy::{config::ANVIL_DEV_ACCOUNTS, manifest::Manifest},
+    devnet::record::{self, DemoRecord},
 };
 
 use crate::support::*;
 
 /// Starts `onebalancer devnet` writing its manifest to `manifest_path`, with `env` on top of a
 /// clean environment, and waits until the manifest is complete (written last).
-pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manifest) {
+pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manifest, DemoRecord) {
     built();
     let mut cmd = Command::new(onebalancer_bin());
     cmd.args([
@@ -52,15 +53,16 @@ pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manif
     }
     let mut child = cmd.spawn().unwrap();
 
-    // The manifest is complete once the registry is configured and the demo recorded.
+    // The devnet is up once the demo is recorded (written last, beside the manifest).
     let started = Instant::now();
-    let manifest = loop {
-        if let Ok(text) = std::fs::read_to_string(manifest_path)
+    let demo_path = record::path_beside(manifest_path);
+    let (manifest, demo) = loop {
+        if let Ok(demo) = DemoRecord::load(&demo_path)
+            && let Ok(text) = std::fs::read_to_string(manifest_path)
             && let Ok(m) = serde_json::from_str::<Manifest>(&text)
             && m.actions.contains_key("registry.set_config")
-            && m.demo.is_some()
         {
-            break m;
+            break (m, demo);
         }
         assert!(
             started.elapsed() < Duration::from_secs(90),
@@ -72,7 +74,7 @@ pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manif
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    (child, manifest)
+    (child, manifest, demo)
 }
 
 /// SIGINT, as Ctrl-C sends it; returns the output of a clean exit.
@@ -98,7 +100,7 @@ pub fn ctrl_c(child: Child) -> std::process::Output {
 async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("devnet.json");
-    let (child, manifest) = spawn_devnet(
+    let (child, manifest, demo) = spawn_devnet(
         &manifest_path,
         &[
             ("ONEBALANCER_DON_STOPPED", "1"),
@@ -122,8 +124,15 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         );
     }
     // Before the demo check moves WBTC: the fleet shares the demo's feeds.
-    fleet_is_wired_and_registered(&manifest, &reader).await;
-    demo_balancers_are_funded_and_balanced(&manifest, &reader).await;
+    assert_eq!(demo.chain_id, manifest.chain_id);
+    assert!(
+        !std::fs::read_to_string(&manifest_path)
+            .unwrap()
+            .contains("\"demo\""),
+        "the deploy manifest carries no demo records"
+    );
+    fleet_is_wired_and_registered(&manifest, &demo, &reader).await;
+    demo_balancers_are_funded_and_balanced(&manifest, &demo, &reader).await;
 
     // Interval mining: the chain moves on by itself.
     let b0 = reader.get_block_number().await.unwrap();
@@ -195,16 +204,19 @@ fn devnet_exits_by_itself_after_devnet_secs() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("stopping after 1 s"));
-    let m: Manifest = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-    assert_eq!(m.demo.unwrap().balancers.len(), 2);
+    let demo = DemoRecord::load(&record::path_beside(&manifest)).unwrap();
+    assert_eq!(demo.balancers.len(), 2);
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 /// The demo: four assets and two balancers with code, each worth $100,000 at its targets, not in
 /// need of an upkeep; `checkUpkeep` answers only a simulation from 0x0, and a 10 % WBTC move
 /// makes the DriftBalancer's upkeep needed.
-async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &DynProvider) {
-    let demo = manifest.demo.as_ref().unwrap();
+async fn demo_balancers_are_funded_and_balanced(
+    manifest: &Manifest,
+    demo: &DemoRecord,
+    reader: &DynProvider,
+) {
     let symbols: Vec<&str> = demo.assets.iter().map(|a| a.symbol.as_str()).collect();
     assert_eq!(symbols, ["USDC", "DAI", "WBTC", "WETH"]);
     for a in &demo.assets {
@@ -333,8 +345,12 @@ async fn demo_balancers_are_funded_and_balanced(manifest: &Manifest, reader: &Dy
 
 /// The manager-served fleet: five funded DriftBalancers, each naming the manager, the manager
 /// serving all five, registered as one LINK upkeep whose forwarder it accepts; balanced at start.
-async fn fleet_is_wired_and_registered(manifest: &Manifest, reader: &DynProvider) {
-    let fleet = manifest.demo.as_ref().unwrap().fleet.clone().unwrap();
+async fn fleet_is_wired_and_registered(
+    manifest: &Manifest,
+    demo: &DemoRecord,
+    reader: &DynProvider,
+) {
+    let fleet = demo.fleet.clone().unwrap();
     assert!(!reader.get_code_at(fleet.manager).await.unwrap().is_empty());
     let manager = UpkeepManager::new(fleet.manager, reader);
     assert_eq!(manager.fleetSize().call().await.unwrap(), U256::from(5u8));

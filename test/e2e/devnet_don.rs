@@ -25,7 +25,7 @@ use crate::{
 async fn devnet_performs_a_demo_upkeep_when_prices_move() {
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("devnet.json");
-    let (child, manifest) = spawn_devnet(
+    let (child, manifest, demo) = spawn_devnet(
         &manifest_path,
         &[
             ("ONEBALANCER_DEVNET_PRICE_SECS", "1"),
@@ -36,7 +36,6 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
     let reader = provider::read_only(manifest.rpc_url.as_deref().unwrap()).unwrap();
     let registry_address = manifest.address("registry").unwrap();
     let registry = AutomationRegistry2_3::new(registry_address, &reader);
-    let demo = manifest.demo.clone().unwrap();
     let ids: Vec<U256> = demo
         .balancers
         .iter()
@@ -98,7 +97,7 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
         started.elapsed().as_secs_f64()
     );
 
-    let fleet_round = fleet_is_performed_in_one_upkeep(&manifest, &reader, started).await;
+    let fleet_round = fleet_is_performed_in_one_upkeep(&manifest, &demo, &reader, started).await;
     println!("{fleet_round}");
 
     let out = ctrl_c(child);
@@ -156,10 +155,11 @@ async fn first_perform(
 /// every member performed, each member's epoch advanced, the upkeep charged exactly.
 async fn fleet_is_performed_in_one_upkeep(
     manifest: &onebalancer::deploy::manifest::Manifest,
+    demo: &onebalancer::devnet::record::DemoRecord,
     reader: &alloy::providers::DynProvider,
     started: Instant,
 ) -> String {
-    let fleet = manifest.demo.as_ref().unwrap().fleet.clone().unwrap();
+    let fleet = demo.fleet.clone().unwrap();
     let registry_address = manifest.address("registry").unwrap();
     let manager = UpkeepManager::new(fleet.manager, reader);
     assert_eq!(

@@ -14,10 +14,13 @@ use onebalancer::{
         anvil::LocalChain,
         balancer_bindings::Balancer,
         bindings::{AutomationRegistry2_3, MockV3Aggregator},
-        don::{Don, Due, FailureReason, SkipReason},
         upkeep::{self, Automation, Billing, Registration},
     },
-    deploy::{Deployer, config::DeployConfig, demo, manifest::Manifest, plan},
+    deploy::{Deployer, config::DeployConfig, manifest::Manifest, plan},
+    devnet::{
+        demo,
+        don::{Don, Due, FailureReason, SkipReason},
+    },
     model::fees::registry::{BillingToken, PaymentParams, calculate_payment_amount},
 };
 

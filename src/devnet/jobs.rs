@@ -21,11 +21,13 @@ use crate::{
     chain::{
         Connection,
         bindings::{MockV3Aggregator, Multicall3},
-        don::{Don, FailureReason},
         upkeep::Automation,
     },
     cli::output,
-    model::price_walk::PriceWalk,
+    devnet::{
+        don::{Don, FailureReason},
+        price_walk::PriceWalk,
+    },
 };
 
 /// How often the health check asks the chain for its block number.
@@ -34,11 +36,11 @@ const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(5);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The simulated DON's job state.
-pub(super) struct DonJob {
+pub struct DonJob {
     /// The simulator.
-    pub(super) don: Don,
+    pub don: Don,
     /// Token symbols for the logs.
-    pub(super) automation: Automation,
+    pub automation: Automation,
     /// Each upkeep's last check failure, so a change is logged once.
     last_failure: HashMap<U256, FailureReason>,
     rounds: u64,
@@ -48,7 +50,8 @@ pub(super) struct DonJob {
 }
 
 impl DonJob {
-    pub(super) fn new(don: Don, automation: Automation) -> Self {
+    /// The DON job over `don`, naming billing tokens from `automation`.
+    pub fn new(don: Don, automation: Automation) -> Self {
         Self {
             don,
             automation,
@@ -104,7 +107,7 @@ impl DonJob {
     }
 
     /// "N rounds, M performs; a round took … ms on average (slowest … ms)".
-    pub(super) fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         let avg = self
             .total_ms
             .checked_div(u128::from(self.rounds))
@@ -117,7 +120,7 @@ impl DonJob {
 }
 
 /// The price mover's job state.
-pub(super) struct PriceJob {
+pub struct PriceJob {
     conn: Connection,
     multicall: Address,
     demo_feeds: Vec<Address>,
@@ -129,7 +132,7 @@ pub(super) struct PriceJob {
 impl PriceJob {
     /// Moves `demo_feeds` along `walk` and re-posts `registry_feeds`, in one Multicall3
     /// transaction sent from `conn`.
-    pub(super) fn new(
+    pub fn new(
         conn: Connection,
         multicall: Address,
         demo_feeds: Vec<Address>,
@@ -187,17 +190,17 @@ fn update(feed: Address, answer: I256) -> Multicall3::Call3 {
 }
 
 /// The running jobs.
-pub(super) struct Jobs {
+pub struct Jobs {
     scheduler: JobScheduler,
     don: Option<Arc<Mutex<DonJob>>>,
     prices: Option<Arc<Mutex<PriceJob>>>,
     /// Receives a reason when the health check finds the chain gone.
-    pub(super) failed: mpsc::Receiver<String>,
+    pub failed: mpsc::Receiver<String>,
 }
 
 impl Jobs {
     /// Schedules the health check on `reader`, and the DON and price jobs when given.
-    pub(super) async fn start(
+    pub async fn start(
         reader: DynProvider,
         don: Option<(DonJob, Duration)>,
         prices: Option<(PriceJob, Duration)>,
@@ -262,7 +265,7 @@ impl Jobs {
     }
 
     /// Stops the scheduler, waits for the runs in flight, and returns the DON's summary.
-    pub(super) async fn stop(mut self) -> Option<String> {
+    pub async fn stop(mut self) -> Option<String> {
         if let Err(e) = self.scheduler.shutdown().await {
             tracing::warn!(error = %e, "scheduler shutdown");
         }

@@ -10,7 +10,7 @@ use crate::{
         balancer_bindings::{Balancer, TestERC20},
         bindings::MockV3Aggregator,
     },
-    deploy::demo::{DemoError, read},
+    devnet::demo::{DemoError, read},
     model::portfolio,
 };
 

@@ -26,7 +26,8 @@ use crate::{
         balancer_bindings::{Balancer, BalancerFactory, TestERC20},
         bindings::MockV3Aggregator,
     },
-    deploy::manifest::{DemoAssetRecord, DemoBalancerRecord, DemoRecord, Manifest},
+    deploy::manifest::Manifest,
+    devnet::record::{DemoAssetRecord, DemoBalancerRecord, DemoRecord},
     model::portfolio::{self, PortfolioError},
 };
 use spec::{DEMO_ASSETS, DemoKind, FEED_DECIMALS};
@@ -166,6 +167,7 @@ pub async fn create(
 
     fund_at_targets(conn, &assets, &balancers, spec::fund_usd()).await?;
     Ok(DemoRecord {
+        chain_id: conn.chain_id,
         assets,
         balancers,
         fleet: None,

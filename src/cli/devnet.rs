@@ -8,8 +8,6 @@
 //! `ONEBALANCER_DEVNET_SECS` seconds, with scheduled jobs ([`jobs`]): a health check, a
 //! simulated DON that performs the upkeeps, and a price mover that walks the demo feeds.
 
-mod jobs;
-
 use std::{path::PathBuf, time::Duration};
 
 use alloy::{primitives::Address, providers::ext::AnvilApi};
@@ -17,19 +15,20 @@ use eyre::{WrapErr, eyre};
 
 use crate::{
     chain::{
-        Connection, anvil::LocalChain, bindings::AutomationRegistry2_3, don::Don, provider,
+        Connection, anvil::LocalChain, bindings::AutomationRegistry2_3, provider,
         provider::code_hash,
     },
     cli::{deploy::deploy_stack, output},
-    deploy::{
-        config::DeployConfig,
+    deploy::{config::DeployConfig, manifest::Manifest},
+    devnet::{
         demo::{self, spec::DEMO_ASSETS},
-        manifest::Manifest,
+        don::Don,
+        jobs::{DonJob, Jobs, PriceJob},
+        price_walk::{MAX_STEP_BPS, PriceWalk},
+        record::{self, DemoRecord},
     },
-    model::price_walk::{MAX_STEP_BPS, PriceWalk},
     project::Project,
 };
-use jobs::{DonJob, Jobs, PriceJob};
 
 /// anvil account that transmits the simulated DON's reports (the first `[don]` transmitter).
 const DON_TRANSMITTER_ACCOUNT: usize = 5;
@@ -118,9 +117,11 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     // A fresh chain: any earlier devnet manifest describes a chain that is gone.
     let mut manifest = Manifest::new(conn.chain_id);
     manifest.rpc_url = Some(url.clone());
-    if manifest_path.exists() {
-        std::fs::remove_file(&manifest_path)
-            .wrap_err_with(|| format!("cannot replace {}", manifest_path.display()))?;
+    for stale in [manifest_path.clone(), record::path_beside(&manifest_path)] {
+        if stale.exists() {
+            std::fs::remove_file(&stale)
+                .wrap_err_with(|| format!("cannot replace {}", stale.display()))?;
+        }
     }
     let outcomes = deploy_stack(
         &conn,
@@ -162,16 +163,17 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     .wrap_err("cannot start the simulated DON")?;
     don.set_stopped(args.don_stopped);
     let prices = price_job(&args, &chain, &url, &manifest, &demo).await?;
-    manifest.demo = Some(demo);
     if args.block_time > 0 {
         conn.provider
             .anvil_set_interval_mining(args.block_time)
             .await
             .wrap_err("cannot switch anvil to interval mining")?;
     }
-    // Written last: a manifest with its demo section means the chain is in its final mode and
-    // nothing of ours is still setting up (the jobs start after it).
     manifest.save(&manifest_path)?;
+    // Written last: the demo record means the chain is in its final mode and nothing of ours is
+    // still setting up (the jobs start after it).
+    let demo_path = record::path_beside(&manifest_path);
+    demo.save(&demo_path)?;
 
     output::line(&format!(
         "onebalancer devnet: chain {} at {url} (anvil, {})",
@@ -190,11 +192,10 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         manifest.contracts.len()
     ));
     output::demo_balancers(&states);
-    if let Some(d) = &manifest.demo {
-        output::demo_upkeeps(&d.balancers);
-        if let Some(f) = &d.fleet {
-            output::demo_fleet(f);
-        }
+    output::line(&format!("demo: {}", demo_path.display()));
+    output::demo_upkeeps(&demo.balancers);
+    if let Some(f) = &demo.fleet {
+        output::demo_fleet(f);
     }
     output::line(&format!(
         "simulated DON: reports signed by {} of the registry's signers (f + 1, anvil accounts {}–{}), transmitted by {} (anvil account {DON_TRANSMITTER_ACCOUNT}); {}",
@@ -261,7 +262,7 @@ async fn price_job(
     chain: &LocalChain,
     url: &str,
     manifest: &Manifest,
-    demo: &crate::deploy::manifest::DemoRecord,
+    demo: &DemoRecord,
 ) -> eyre::Result<Option<PriceJob>> {
     if args.price_every == 0 {
         return Ok(None);

@@ -18,12 +18,13 @@ use crate::{
         balancer_bindings::{Balancer, ManagerConfig, UpkeepManager},
         upkeep::{self, Automation, Billing, Registration},
     },
-    deploy::{
+    deploy::manifest::Manifest,
+    devnet::{
         demo::{
             DemoError, create_balancer, deploy_checked, fund_at_targets, send, spec::DemoKind,
             stack_address,
         },
-        manifest::{DemoBalancerRecord, DemoRecord, FleetRecord, Manifest, UpkeepRecord},
+        record::{DemoBalancerRecord, DemoRecord, FleetRecord, UpkeepRecord},
     },
 };
 

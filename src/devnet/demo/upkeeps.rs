@@ -10,9 +10,10 @@ use crate::{
         Connection,
         upkeep::{self, Automation, Billing, Registration},
     },
-    deploy::{
+    deploy::manifest::Manifest,
+    devnet::{
         demo::{DemoError, spec::DemoKind, stack_address},
-        manifest::{DemoRecord, Manifest, UpkeepRecord},
+        record::{DemoRecord, UpkeepRecord},
     },
 };
 
