@@ -21,6 +21,9 @@ forge fmt --check
 step "forge build (warnings in our code are errors)"
 forge build
 
+step "contracts/abi/ matches the compiled contracts (the Rust bindings are generated from it)"
+script/abi.sh --check
+
 step "forge test (ci profile: more fuzz/invariant runs, named gas snapshots checked)"
 FOUNDRY_PROFILE=ci forge test
 

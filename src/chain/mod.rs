@@ -2,9 +2,10 @@
 //! registration.
 
 pub mod anvil;
-pub mod balancer_bindings;
 pub mod bindings;
+pub mod ours;
 pub mod provider;
+pub mod revert;
 pub mod signer;
 pub mod upkeep;
 

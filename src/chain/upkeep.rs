@@ -21,8 +21,8 @@ use alloy::{
 
 use crate::chain::{
     ChainError, Connection,
-    balancer_bindings::Balancer,
     bindings::{AutomationRegistrar2_3, AutomationRegistry2_3, LinkToken, WETH9},
+    ours::Balancer,
 };
 
 /// The registrar's trigger type for conditional upkeeps.

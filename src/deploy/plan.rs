@@ -13,12 +13,12 @@ use alloy::{
 
 use crate::{
     artifacts::ArtifactId,
-    chain::balancer_bindings::BalancerFactory,
     chain::bindings::{
         AutomationRegistrar2_3, AutomationRegistry2_3, AutomationRegistryLogicA2_3,
         AutomationRegistryLogicB2_3, AutomationRegistryLogicC2_3, LimitOrderProtocol, LinkToken,
         MockV3Aggregator,
     },
+    chain::ours::BalancerFactory,
     deploy::config::DeployConfig,
 };
 

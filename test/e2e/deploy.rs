@@ -10,12 +10,9 @@ use alloy::{
 use foundry_compilers::artifacts::ConfigurableContractArtifact;
 use onebalancer::{
     artifacts::Artifact,
-    chain::{
-        balancer_bindings::{Balancer, BalancerFactory, TestERC20, UpkeepManager},
-        bindings::{
-            AutomationRegistrar2_3, AutomationRegistry2_3, LimitOrderProtocol, LinkToken,
-            MockV3Aggregator, Multicall3, WETH9,
-        },
+    chain::bindings::{
+        AutomationRegistrar2_3, AutomationRegistry2_3, LimitOrderProtocol, LinkToken,
+        MockV3Aggregator, Multicall3, WETH9,
     },
     deploy::{
         Deployer, Status,
@@ -312,7 +309,9 @@ async fn existing_contracts_are_used_not_redeployed() {
     assert!(!dir.path().join("c.json").exists());
 }
 
-/// Every selector the Rust bindings declare exists in the compiled artifact's ABI.
+/// Every selector the hand-written third-party bindings declare exists in the compiled
+/// artifact's ABI, and the bindings of our own contracts (generated from `contracts/abi/`) bind
+/// every function, event and custom error of the compiled contract — no more, no fewer.
 #[test]
 fn bindings_match_artifacts() {
     fn abi(contract: &str) -> alloy::json_abi::JsonAbi {
@@ -332,12 +331,7 @@ fn bindings_match_artifacts() {
         .flat_map(|part| selectors(&format!("AutomationRegistry{part}2_3")))
         .collect();
     type Case<'a> = (&'a str, Vec<[u8; 4]>, &'a [[u8; 4]]);
-    // Both implementations must serve every balancer call (the clones delegate to either).
-    let both_balancers: Vec<[u8; 4]> = selectors("DriftBalancer")
-        .into_iter()
-        .filter(|s| selectors("TimeBalancer").contains(s))
-        .collect();
-    let cases: [Case<'_>; 11] = [
+    let cases: [Case<'_>; 7] = [
         (
             "Multicall3",
             selectors("Multicall3"),
@@ -369,26 +363,6 @@ fn bindings_match_artifacts() {
             selectors("LimitOrderProtocol"),
             LimitOrderProtocol::LimitOrderProtocolCalls::SELECTORS,
         ),
-        (
-            "BalancerFactory",
-            selectors("BalancerFactory"),
-            BalancerFactory::BalancerFactoryCalls::SELECTORS,
-        ),
-        (
-            "DriftBalancer and TimeBalancer",
-            both_balancers,
-            Balancer::BalancerCalls::SELECTORS,
-        ),
-        (
-            "TestERC20",
-            selectors("TestERC20"),
-            TestERC20::TestERC20Calls::SELECTORS,
-        ),
-        (
-            "UpkeepManager",
-            selectors("UpkeepManager"),
-            UpkeepManager::UpkeepManagerCalls::SELECTORS,
-        ),
     ];
     for (contract, available, declared) in cases {
         assert!(!declared.is_empty(), "{contract}");
@@ -403,12 +377,7 @@ fn bindings_match_artifacts() {
     // The events decoded from receipts: the factory's (devnet demo), the registry's (upkeep
     // registration and the DON simulator) and the balancer's perform profile.
     use AutomationRegistry2_3 as R;
-    let events: [(&str, &str, alloy::primitives::B256); 10] = [
-        (
-            "BalancerFactory",
-            BalancerFactory::BalancerCreated::SIGNATURE,
-            BalancerFactory::BalancerCreated::SIGNATURE_HASH,
-        ),
+    let events: [(&str, &str, alloy::primitives::B256); 6] = [
         (
             "AutomationRegistry2_3",
             R::UpkeepRegistered::SIGNATURE,
@@ -439,27 +408,91 @@ fn bindings_match_artifacts() {
             R::CancelledUpkeepReport::SIGNATURE,
             R::CancelledUpkeepReport::SIGNATURE_HASH,
         ),
-        (
-            "DriftBalancer",
-            Balancer::GasProfile::SIGNATURE,
-            Balancer::GasProfile::SIGNATURE_HASH,
-        ),
-        (
-            "UpkeepManager",
-            UpkeepManager::RoundPerformed::SIGNATURE,
-            UpkeepManager::RoundPerformed::SIGNATURE_HASH,
-        ),
-        (
-            "UpkeepManager",
-            UpkeepManager::BalancerFailed::SIGNATURE,
-            UpkeepManager::BalancerFailed::SIGNATURE_HASH,
-        ),
     ];
     for (contract, signature, topic) in events {
         let topics: Vec<_> = abi(contract).events().map(|e| e.selector()).collect();
         assert!(
             topics.contains(&topic),
             "{contract} has no event {signature}"
+        );
+    }
+    // Our own contracts: generated from contracts/abi/, which must be what forge compiled.
+    fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        v.sort();
+        v
+    }
+    fn ours(contract: &str) -> [Vec<Vec<u8>>; 3] {
+        let abi = abi(contract);
+        [
+            sorted(abi.functions().map(|f| f.selector().to_vec()).collect()),
+            sorted(abi.events().map(|e| e.selector().to_vec()).collect()),
+            sorted(abi.errors().map(|e| e.selector().to_vec()).collect()),
+        ]
+    }
+    fn bound(calls: &[[u8; 4]], events: &[[u8; 32]], errors: &[[u8; 4]]) -> [Vec<Vec<u8>>; 3] {
+        [
+            sorted(calls.iter().map(|s| s.to_vec()).collect()),
+            sorted(events.iter().map(|s| s.to_vec()).collect()),
+            sorted(errors.iter().map(|s| s.to_vec()).collect()),
+        ]
+    }
+    use onebalancer::chain::ours::{balancer, factory, manager, test_token, time_balancer};
+    let generated = [
+        (
+            "DriftBalancer",
+            bound(
+                balancer::DriftBalancer::DriftBalancerCalls::SELECTORS,
+                balancer::DriftBalancer::DriftBalancerEvents::SELECTORS,
+                balancer::DriftBalancer::DriftBalancerErrors::SELECTORS,
+            ),
+        ),
+        (
+            "TimeBalancer",
+            bound(
+                time_balancer::TimeBalancer::TimeBalancerCalls::SELECTORS,
+                time_balancer::TimeBalancer::TimeBalancerEvents::SELECTORS,
+                time_balancer::TimeBalancer::TimeBalancerErrors::SELECTORS,
+            ),
+        ),
+        (
+            "BalancerFactory",
+            bound(
+                factory::BalancerFactory::BalancerFactoryCalls::SELECTORS,
+                factory::BalancerFactory::BalancerFactoryEvents::SELECTORS,
+                factory::BalancerFactory::BalancerFactoryErrors::SELECTORS,
+            ),
+        ),
+        (
+            "UpkeepManager",
+            bound(
+                manager::UpkeepManager::UpkeepManagerCalls::SELECTORS,
+                manager::UpkeepManager::UpkeepManagerEvents::SELECTORS,
+                manager::UpkeepManager::UpkeepManagerErrors::SELECTORS,
+            ),
+        ),
+        (
+            "TestERC20",
+            bound(
+                test_token::TestERC20::TestERC20Calls::SELECTORS,
+                test_token::TestERC20::TestERC20Events::SELECTORS,
+                test_token::TestERC20::TestERC20Errors::SELECTORS,
+            ),
+        ),
+    ];
+    for (contract, got) in generated {
+        let want = ours(contract);
+        for (what, (g, w)) in ["functions", "events", "errors"]
+            .iter()
+            .zip(got.iter().zip(&want))
+        {
+            assert_eq!(
+                g, w,
+                "{contract}: {what} bound ≠ compiled — run script/abi.sh"
+            );
+        }
+        assert!(
+            !want[2].is_empty() || contract == "TestERC20",
+            "{contract} has errors"
         );
     }
 }

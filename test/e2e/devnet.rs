@@ -18,8 +18,8 @@ use alloy::{
 };
 use onebalancer::{
     chain::{
-        balancer_bindings::{Balancer, TestERC20, UpkeepManager},
         bindings::{AutomationRegistry2_3, MockV3Aggregator},
+        ours::{Balancer, TestERC20, UpkeepManager},
         provider,
     },
     deploy::{config::ANVIL_DEV_ACCOUNTS, manifest::Manifest},

@@ -11,8 +11,8 @@ use alloy::{
     sol_types::SolEvent,
 };
 use onebalancer::chain::{
-    balancer_bindings::{Balancer, UpkeepManager},
     bindings::{AutomationRegistry2_3, MockV3Aggregator},
+    ours::{Balancer, UpkeepManager},
     provider,
 };
 

@@ -12,8 +12,8 @@ use onebalancer::{
     chain::{
         Connection,
         anvil::LocalChain,
-        balancer_bindings::Balancer,
         bindings::{AutomationRegistry2_3, MockV3Aggregator},
+        ours::Balancer,
         upkeep::{self, Automation, Billing, Registration},
     },
     deploy::{Deployer, config::DeployConfig, manifest::Manifest, plan},

@@ -15,7 +15,7 @@ use crate::{
     artifacts::{Artifact, ArtifactId},
     chain::{
         Connection,
-        balancer_bindings::{Balancer, ManagerConfig, UpkeepManager},
+        ours::{Balancer, ManagerConfig, UpkeepManager},
         upkeep::{self, Automation, Billing, Registration},
     },
     deploy::manifest::Manifest,

@@ -23,8 +23,8 @@ use crate::{
     artifacts::{Artifact, ArtifactError, ArtifactId},
     chain::{
         ChainError, Connection,
-        balancer_bindings::{Balancer, BalancerFactory, TestERC20},
         bindings::MockV3Aggregator,
+        ours::{Balancer, BalancerFactory, TestERC20},
     },
     deploy::manifest::Manifest,
     devnet::record::{DemoAssetRecord, DemoBalancerRecord, DemoRecord},
@@ -249,7 +249,7 @@ pub(crate) async fn fund_at_targets(
         for b in balancers {
             let approve = TestERC20::approveCall {
                 spender: b.address,
-                amount: units,
+                value: units,
             };
             let what = format!("approving {} for {}", asset.symbol, b.key);
             send(conn, &what, asset.token, &approve).await?;

@@ -2,9 +2,7 @@
 
 use alloy::primitives::{Address, U256, aliases::U48};
 
-use crate::chain::balancer_bindings::{
-    Asset, BandLimits, InitParams, KIND_DRIFT, KIND_TIME, Params, Protocol,
-};
+use crate::chain::ours::{Asset, BandLimits, InitParams, KIND_DRIFT, KIND_TIME, Params, Protocol};
 
 /// EIP-712 domain name of the 1inch protocol built from its sources.
 pub const LOP_DOMAIN_NAME: &str = "1inch Limit Order Protocol";

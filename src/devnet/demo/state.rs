@@ -7,8 +7,8 @@ use alloy::primitives::{Address, Bytes, U256};
 use crate::{
     chain::{
         Connection,
-        balancer_bindings::{Balancer, TestERC20},
         bindings::MockV3Aggregator,
+        ours::{Balancer, TestERC20},
     },
     devnet::demo::{DemoError, read},
     model::portfolio,
