@@ -9,5 +9,6 @@ pub mod bands;
 pub mod drift;
 pub mod fees;
 pub mod forecast;
+pub mod gas;
 pub mod hub;
 pub mod portfolio;
