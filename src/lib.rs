@@ -7,6 +7,8 @@
 //! - [`chain`] holds every piece of chain I/O: `sol!` bindings, providers and signers, anvil;
 //! - [`deploy`] is the deployer shared by `script/deploy.rs` and `onebalancer devnet`: a plan of
 //!   contracts and configuration calls, executed idempotently against a JSON manifest;
+//! - [`devnet`] is what only a local chain needs, such as an RPC proxy that counts requests and
+//!   injects faults in front of anvil;
 //! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
 //! - [`cli`] has one module per subcommand.
 
@@ -14,5 +16,6 @@ pub mod artifacts;
 pub mod chain;
 pub mod cli;
 pub mod deploy;
+pub mod devnet;
 pub mod model;
 pub mod project;
