@@ -1,6 +1,7 @@
 //! What only a local chain needs: the demo portfolio and fleet ([`demo`], recorded in
 //! [`record`]), a simulated Chainlink Automation DON ([`don`]), the seeded price walk
-//! ([`price_walk`]) and the devnet's scheduled jobs ([`jobs`]).
+//! ([`price_walk`]), the devnet's scheduled jobs ([`jobs`]), and a fault-injecting JSON-RPC
+//! proxy ([`rpc_proxy`]) that tests and benchmarks put between a keeper and anvil.
 //!
 //! Nothing here runs against a real network: the deployer (`crate::deploy`) and the keeper
 //! never depend on this module.
@@ -10,3 +11,4 @@ pub mod don;
 pub mod jobs;
 pub mod price_walk;
 pub mod record;
+pub mod rpc_proxy;
