@@ -8,11 +8,14 @@
 //! - [`deploy`] is the deployer shared by `script/deploy.rs` and `onebalancer devnet`: a plan of
 //!   contracts and configuration calls, executed idempotently against a JSON manifest;
 //! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
+//! - [`keeper`] is the keeper that performs the balancers' upkeeps, starting with its
+//!   configuration;
 //! - [`cli`] has one module per subcommand.
 
 pub mod artifacts;
 pub mod chain;
 pub mod cli;
 pub mod deploy;
+pub mod keeper;
 pub mod model;
 pub mod project;
