@@ -10,6 +10,8 @@
 //! - [`devnet`] is what only a local chain needs: the demo portfolio and fleet, a simulated
 //!   Automation DON, the price walk and the devnet's jobs;
 //! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
+//! - [`keeper`] is the keeper that performs the balancers' upkeeps, starting with its
+//!   configuration;
 //! - [`cli`] has one module per subcommand.
 
 pub mod artifacts;
@@ -17,5 +19,6 @@ pub mod chain;
 pub mod cli;
 pub mod deploy;
 pub mod devnet;
+pub mod keeper;
 pub mod model;
 pub mod project;
