@@ -133,6 +133,25 @@ pub fn read_only(url: &str) -> Result<DynProvider, ChainError> {
         .erased())
 }
 
+/// A read-only provider for `url` whose every request gives up after `timeout` (alloy's HTTP
+/// transport waits for ever by default): what a long-running keeper needs, so a node that
+/// stops answering is an error it can count and retry, not a hang.
+pub fn read_only_with_timeout(url: &str, timeout: Duration) -> Result<DynProvider, ChainError> {
+    let parsed = parse_url(url)?;
+    let client = alloy::transports::http::reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| ChainError::Unreachable {
+            url: url.to_string(),
+            reason: format!("cannot build an HTTP client: {e}"),
+        })?;
+    let rpc = alloy::rpc::client::RpcClient::new_http_with_client(client, parsed);
+    Ok(ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .connect_client(rpc)
+        .erased())
+}
+
 /// The chain id the endpoint reports, failing clearly when nothing answers.
 pub async fn chain_id_of(url: &str) -> Result<u64, ChainError> {
     let provider = read_only(url)?;

@@ -3,3 +3,5 @@
 //! performer — configured by [`config`].
 
 pub mod config;
+pub mod strategy;
+pub mod targets;
