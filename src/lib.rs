@@ -8,6 +8,8 @@
 //! - [`deploy`] is the deployer shared by `script/deploy.rs` and `onebalancer devnet`: a plan of
 //!   contracts and configuration calls, executed idempotently against a JSON manifest;
 //! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
+//! - [`store`] is the keeper's embedded store (SQLite): nonces, transactions and their
+//!   attempts, telemetry from logs, log cursors — idempotent on the work and on each log;
 //! - [`cli`] has one module per subcommand.
 
 pub mod artifacts;
@@ -16,3 +18,4 @@ pub mod cli;
 pub mod deploy;
 pub mod model;
 pub mod project;
+pub mod store;
