@@ -12,6 +12,8 @@
 //! - [`model`] is the pure core (drift, fees, forecasts, hub batches): no RPC, no clock;
 //! - [`keeper`] is the keeper that performs the balancers' upkeeps, starting with its
 //!   configuration;
+//! - [`store`] is the keeper's embedded store (SQLite): nonces, transactions and their
+//!   attempts, telemetry from logs, log cursors — idempotent on the work and on each log;
 //! - [`cli`] has one module per subcommand.
 
 pub mod artifacts;
@@ -22,3 +24,4 @@ pub mod devnet;
 pub mod keeper;
 pub mod model;
 pub mod project;
+pub mod store;
