@@ -281,11 +281,30 @@ sol! {
         function typeAndVersion() external view returns (string memory);
     }
 
-    /// The 1inch Limit Order Protocol v4.
+    /// The 1inch Limit Order Protocol v4 (`OrderLib.Order`: addresses and traits are `uint256`
+    /// value types in the ABI).
     #[sol(rpc)]
     contract LimitOrderProtocol {
+        #[derive(Debug, PartialEq, Eq)]
+        struct Order {
+            uint256 salt;
+            uint256 maker;
+            uint256 receiver;
+            uint256 makerAsset;
+            uint256 takerAsset;
+            uint256 makingAmount;
+            uint256 takingAmount;
+            uint256 makerTraits;
+        }
         constructor(address _weth);
         function DOMAIN_SEPARATOR() external view returns (bytes32);
         function owner() external view returns (address);
+        function hashOrder(Order calldata order) external view returns (bytes32);
+        function fillContractOrder(
+            Order calldata order,
+            bytes calldata signature,
+            uint256 amount,
+            uint256 takerTraits
+        ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
     }
 }

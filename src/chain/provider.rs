@@ -259,6 +259,23 @@ impl Connection {
     }
 }
 
+/// A URL for messages: scheme, host and port only — paths, queries and credentials often hold
+/// API keys, so they become `/…` (a URL that does not parse is returned as given).
+pub fn redact(s: &str) -> String {
+    match Url::parse(s) {
+        Ok(url) => match url.host_str() {
+            Some(host) => {
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let more = url.path() != "/" || url.query().is_some();
+                let tail = if more { "/…" } else { "" };
+                format!("{}://{host}{port}{tail}", url.scheme())
+            }
+            None => format!("{}:…", url.scheme()),
+        },
+        Err(_) => s.to_string(),
+    }
+}
+
 /// keccak256 of the code at an address, as recorded in manifests.
 pub fn code_hash(code: &[u8]) -> B256 {
     alloy::primitives::keccak256(code)

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod devnet;
 pub mod forecast;
 pub mod hub;
+pub mod keeper;
 pub(crate) mod output;
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -38,6 +39,10 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
     Deploy(deploy::DeployArgs),
+    /// The keeper: serve balancers and upkeep managers as their primary or fallback performer
+    /// (`keeper run`), or check a configuration without sending anything (`keeper
+    /// check-config`).
+    Keeper(keeper::KeeperArgs),
     /// Hub batch planner: quote a rebalance request's fees, or plan the next batch from a file
     /// of pending requests (pure computation, no chain access).
     Hub(hub::HubArgs),
@@ -54,6 +59,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Devnet(args) => run_async(devnet::run(args)),
         Command::Deploy(args) => run_async(deploy::run(args)),
+        Command::Keeper(args) => run_async(keeper::run(args)),
         Command::Hub(args) => run_sync(|| hub::run(args)),
         Command::Budget(args) => run_sync(|| budget::run(args)),
         Command::Forecast(args) => run_sync(|| forecast::run(args)),

@@ -6,7 +6,14 @@
 //! Each job's state sits behind a mutex: a tick that finds the previous run still going is
 //! skipped, and [`Jobs::stop`] waits for the run in flight before the chain goes away.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use alloy::{
     primitives::{Address, I256, U256},
@@ -25,8 +32,11 @@ use crate::{
     },
     cli::output,
     devnet::{
+        chaos::Chaos,
         don::{Don, FailureReason},
         price_walk::PriceWalk,
+        summary::DonCounts,
+        taker::{Taker, TakerStats},
     },
 };
 
@@ -43,8 +53,10 @@ pub struct DonJob {
     pub automation: Automation,
     /// Each upkeep's last check failure, so a change is logged once.
     last_failure: HashMap<U256, FailureReason>,
-    rounds: u64,
-    performs: u64,
+    /// Rounds run.
+    pub rounds: u64,
+    /// Upkeeps performed.
+    pub performs: u64,
     slowest_ms: u128,
     total_ms: u128,
 }
@@ -189,22 +201,77 @@ fn update(feed: Address, answer: I256) -> Multicall3::Call3 {
     }
 }
 
+/// The chaos job: stops and restarts the simulated DON on a seeded schedule.
+pub struct ChaosJob {
+    chaos: Chaos,
+    started: std::time::Instant,
+    switch: Arc<AtomicBool>,
+}
+
+impl ChaosJob {
+    /// Drives `switch` (the DON's stop switch) by `chaos`.
+    pub fn new(chaos: Chaos, switch: Arc<AtomicBool>) -> Self {
+        Self {
+            chaos,
+            started: std::time::Instant::now(),
+            switch,
+        }
+    }
+
+    async fn step(&mut self) -> eyre::Result<()> {
+        let stopped = self.chaos.stopped_at(self.started.elapsed().as_secs());
+        if self.switch.swap(stopped, Ordering::SeqCst) != stopped {
+            if stopped {
+                tracing::info!(
+                    outage = self.chaos.outages,
+                    "chaos: the simulated Chainlink network stops"
+                );
+            } else {
+                tracing::info!("chaos: the simulated Chainlink network is back");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to schedule, each with its period.
+#[derive(Default)]
+pub struct JobSpecs {
+    /// The simulated DON.
+    pub don: Option<(DonJob, Duration)>,
+    /// The price walk.
+    pub prices: Option<(PriceJob, Duration)>,
+    /// The taker.
+    pub taker: Option<(Taker, Duration)>,
+    /// `--chaos`.
+    pub chaos: Option<ChaosJob>,
+}
+
+/// What the jobs did, read when they stop.
+#[derive(Debug, Clone, Default)]
+pub struct JobReport {
+    /// The DON's summary line.
+    pub don_line: Option<String>,
+    /// The DON's counts.
+    pub don: DonCounts,
+    /// The taker's counts.
+    pub taker: TakerStats,
+}
+
 /// The running jobs.
 pub struct Jobs {
     scheduler: JobScheduler,
     don: Option<Arc<Mutex<DonJob>>>,
     prices: Option<Arc<Mutex<PriceJob>>>,
+    taker: Option<Arc<Mutex<Taker>>>,
+    chaos: Option<Arc<Mutex<ChaosJob>>>,
     /// Receives a reason when the health check finds the chain gone.
     pub failed: mpsc::Receiver<String>,
 }
 
 impl Jobs {
-    /// Schedules the health check on `reader`, and the DON and price jobs when given.
-    pub async fn start(
-        reader: DynProvider,
-        don: Option<(DonJob, Duration)>,
-        prices: Option<(PriceJob, Duration)>,
-    ) -> eyre::Result<Self> {
+    /// Schedules the health check on `reader`, and every job of `specs`.
+    pub async fn start(reader: DynProvider, specs: JobSpecs) -> eyre::Result<Self> {
         let scheduler = JobScheduler::new()
             .await
             .wrap_err("cannot start the scheduler")?;
@@ -227,31 +294,25 @@ impl Jobs {
             .add(health)
             .await
             .wrap_err("cannot schedule the health check")?;
-
-        let don = match don {
-            Some((job, every)) => {
-                let job = Arc::new(Mutex::new(job));
-                let state = Arc::clone(&job);
-                schedule(&scheduler, "DON round", every, state, |j| {
-                    Box::pin(async move { j.round().await })
-                })
-                .await?;
-                Some(job)
-            }
-            None => None,
-        };
-        let prices = match prices {
-            Some((job, every)) => {
-                let job = Arc::new(Mutex::new(job));
-                let state = Arc::clone(&job);
-                schedule(&scheduler, "price move", every, state, |j| {
-                    Box::pin(async move { j.step().await })
-                })
-                .await?;
-                Some(job)
-            }
-            None => None,
-        };
+        let don = optional(&scheduler, "DON round", specs.don, |j| {
+            Box::pin(async move { j.round().await })
+        })
+        .await?;
+        let prices = optional(&scheduler, "price move", specs.prices, |j| {
+            Box::pin(async move { j.step().await })
+        })
+        .await?;
+        let taker = optional(&scheduler, "taker", specs.taker, |j| {
+            Box::pin(async move { j.step().await })
+        })
+        .await?;
+        let chaos = optional(
+            &scheduler,
+            "chaos",
+            specs.chaos.map(|c| (c, Duration::from_secs(1))),
+            |j| Box::pin(async move { j.step().await }),
+        )
+        .await?;
         scheduler
             .start()
             .await
@@ -260,31 +321,61 @@ impl Jobs {
             scheduler,
             don,
             prices,
+            taker,
+            chaos,
             failed,
         })
     }
 
-    /// Stops the scheduler, waits for the runs in flight, and returns the DON's summary.
-    pub async fn stop(mut self) -> Option<String> {
+    /// Stops the scheduler, waits for the runs in flight, and reports what the jobs did.
+    pub async fn stop(mut self) -> JobReport {
         if let Err(e) = self.scheduler.shutdown().await {
             tracing::warn!(error = %e, "scheduler shutdown");
         }
+        let mut report = JobReport::default();
         if let Some(p) = &self.prices
             && tokio::time::timeout(STOP_GRACE, p.lock()).await.is_err()
         {
             tracing::warn!("a price move was still running at shutdown");
         }
-        match &self.don {
-            Some(d) => match tokio::time::timeout(STOP_GRACE, d.lock()).await {
-                Ok(job) => Some(job.summary()),
-                Err(_) => {
-                    tracing::warn!("a DON round was still running at shutdown");
-                    None
-                }
-            },
-            None => None,
+        if let Some(c) = &self.chaos
+            && let Ok(c) = tokio::time::timeout(STOP_GRACE, c.lock()).await
+        {
+            report.don.outages = c.chaos.outages;
         }
+        if let Some(t) = &self.taker {
+            match tokio::time::timeout(STOP_GRACE, t.lock()).await {
+                Ok(t) => report.taker = t.stats,
+                Err(_) => tracing::warn!("a taker step was still running at shutdown"),
+            }
+        }
+        if let Some(d) = &self.don {
+            match tokio::time::timeout(STOP_GRACE, d.lock()).await {
+                Ok(job) => {
+                    report.don_line = Some(job.summary());
+                    report.don.rounds = job.rounds;
+                    report.don.performs = job.performs;
+                }
+                Err(_) => tracing::warn!("a DON round was still running at shutdown"),
+            }
+        }
+        report
     }
+}
+
+/// Schedules `spec`'s job when given; returns its shared state.
+async fn optional<T: Send + 'static>(
+    scheduler: &JobScheduler,
+    name: &'static str,
+    spec: Option<(T, Duration)>,
+    run: Run<T>,
+) -> eyre::Result<Option<Arc<Mutex<T>>>> {
+    let Some((job, every)) = spec else {
+        return Ok(None);
+    };
+    let job = Arc::new(Mutex::new(job));
+    schedule(scheduler, name, every, Arc::clone(&job), run).await?;
+    Ok(Some(job))
 }
 
 type Run<T> = for<'a> fn(

@@ -6,9 +6,13 @@
 //! Nothing here runs against a real network: the deployer (`crate::deploy`) and the keeper
 //! never depend on this module.
 
+pub mod chaos;
 pub mod demo;
 pub mod don;
 pub mod jobs;
+pub mod keeper;
 pub mod price_walk;
 pub mod record;
 pub mod rpc_proxy;
+pub mod summary;
+pub mod taker;

@@ -2,6 +2,12 @@
 //! upkeeps itself — as a fallback when the Automation network stays silent, or as the primary
 //! performer — configured by [`config`].
 
+pub mod check;
+pub mod collect;
 pub mod config;
+pub mod engine;
+pub mod execute;
+pub mod metrics;
+pub mod service;
 pub mod strategy;
 pub mod targets;

@@ -75,6 +75,9 @@ pub enum Body {
     Manager {
         /// Its members, in fleet order.
         members: Vec<Portfolio>,
+        /// `performGasReserve`: a round starts no member below this much gas left, so a perform
+        /// needs its round's gas plus this.
+        reserve: u64,
     },
 }
 
@@ -109,7 +112,15 @@ impl Target {
     pub fn portfolios(&self) -> &[Portfolio] {
         match &self.body {
             Body::Balancer(p) => std::slice::from_ref(p),
-            Body::Manager { members } => members,
+            Body::Manager { members, .. } => members,
+        }
+    }
+
+    /// Gas a perform must have beyond what it uses: a manager's `performGasReserve`.
+    pub fn gas_reserve(&self) -> u64 {
+        match &self.body {
+            Body::Balancer(_) => 0,
+            Body::Manager { reserve, .. } => *reserve,
         }
     }
 }
@@ -188,7 +199,7 @@ pub async fn sync(
     keeper: Address,
     block: u64,
 ) -> Result<Vec<Target>, TargetError> {
-    const PER: usize = 6;
+    const PER: usize = 7;
     let mut calls = Vec::with_capacity(specs.len() * PER);
     for s in &specs {
         let a = s.address;
@@ -198,6 +209,7 @@ pub async fn sync(
         calls.push(call(a, &Balancer::forwarderCall {}));
         calls.push(call(a, &Balancer::intervalCall {}));
         calls.push(call(a, &Balancer::dustFloorBpsCall {}));
+        calls.push(call(a, &UpkeepManager::configCall {}));
     }
     let (out, _) = multicall.run(&calls, block).await?;
     let mut partial = Vec::with_capacity(specs.len());
@@ -235,14 +247,16 @@ pub async fn sync(
                         },
                     ));
                 }
-                Found::Manager(first..first + n)
+                let reserve = decode::<UpkeepManager::configCall>(&o[6])
+                    .map_or(0, |c| u64::from(c.performGasReserve));
+                Found::Manager(first..first + n, reserve)
             }
             (None, None) => Found::Nothing,
         };
         if let Some(expected) = s.kind {
             let got = match found {
                 Found::Balancer(_) => Some(TargetKind::Balancer),
-                Found::Manager(_) => Some(TargetKind::Manager),
+                Found::Manager(..) => Some(TargetKind::Manager),
                 Found::Nothing => None,
             };
             if let Some(got) = got
@@ -273,8 +287,9 @@ pub async fn sync(
     for (spec, found, keeper_allowed, forwarder) in partial {
         let body = match found {
             Found::Balancer(p) => Body::Balancer(p),
-            Found::Manager(range) => Body::Manager {
+            Found::Manager(range, reserve) => Body::Manager {
                 members: portfolios[range].to_vec(),
+                reserve,
             },
             Found::Nothing => {
                 let code = multicall
@@ -350,7 +365,7 @@ async fn read_portfolios(
 
 enum Found {
     Balancer(Portfolio),
-    Manager(std::ops::Range<usize>),
+    Manager(std::ops::Range<usize>, u64),
     Nothing,
 }
 

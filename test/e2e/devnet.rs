@@ -46,6 +46,14 @@ pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manif
     .env_remove("ONEBALANCER_DEVNET_PRICE_SECS")
     .env_remove("ONEBALANCER_DEVNET_PRICE_STEP_BPS")
     .env_remove("ONEBALANCER_DEVNET_PRICE_SEED")
+    .env_remove("ONEBALANCER_DEVNET_NO_KEEPER")
+    .env_remove("ONEBALANCER_DEVNET_NO_TAKER")
+    .env_remove("ONEBALANCER_DEVNET_CHAOS")
+    .env_remove("ONEBALANCER_DEVNET_KEEPER_MODE")
+    .env_remove("ONEBALANCER_DEVNET_COOLDOWN_SECS")
+    .env_remove("ONEBALANCER_DEVNET_ORDER_TTL_SECS")
+    // Tests run devnets side by side: each keeper's /metrics on a port of its own.
+    .env("ONEBALANCER_KEEPER__METRICS__LISTEN", "127.0.0.1:0")
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     for (k, v) in env {
@@ -58,6 +66,7 @@ pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manif
     let demo_path = record::path_beside(manifest_path);
     let (manifest, demo) = loop {
         if let Ok(demo) = DemoRecord::load(&demo_path)
+            && demo_path.with_file_name("keeper.toml").exists()
             && let Ok(text) = std::fs::read_to_string(manifest_path)
             && let Ok(m) = serde_json::from_str::<Manifest>(&text)
             && m.actions.contains_key("registry.set_config")
@@ -105,6 +114,8 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         &[
             ("ONEBALANCER_DON_STOPPED", "1"),
             ("ONEBALANCER_DEVNET_PRICE_SECS", "0"),
+            // Nobody performs: this run checks that a stopped DON performs nothing.
+            ("ONEBALANCER_DEVNET_NO_KEEPER", "1"),
         ],
     );
 

@@ -4,6 +4,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::print_stdout,
     missing_docs,
     unreachable_pub
 )]
@@ -17,5 +18,6 @@ mod don;
 mod errors;
 mod forecast;
 mod hub;
+mod keeper_devnet;
 mod slither_gate;
 mod support;

@@ -62,6 +62,10 @@ pub fn run_bin(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("ONEBALANCER_DEVNET_PRICE_SECS")
         .env_remove("ONEBALANCER_DEVNET_PRICE_STEP_BPS")
         .env_remove("ONEBALANCER_DEVNET_PRICE_SEED")
+        .env_remove("ONEBALANCER_DEVNET_NO_KEEPER")
+        .env_remove("ONEBALANCER_DEVNET_CHAOS")
+        .env_remove("ONEBALANCER_DEVNET_KEEPER_MODE")
+        .env("ONEBALANCER_KEEPER__METRICS__LISTEN", "127.0.0.1:0")
         .env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);

@@ -10,16 +10,16 @@ use alloy::{
 };
 use tokio::sync::Mutex;
 
+use super::{
+    error::{self, SendErrorKind},
+    sign::{self, Signed, Unsigned},
+};
 use crate::{
     model::gas::{self, Bid, BidPolicy, BumpPolicy, GasError, Replacement},
     store::{
         AttemptPurpose, AttemptRecord, AttemptState, Creation, Finish, NewAttempt, NewTx, Store,
         StoreError, TxKind, TxRecord, TxState,
     },
-};
-use super::{
-    error::{self, SendErrorKind},
-    sign::{self, Signed, Unsigned},
 };
 
 /// Gas of a plain transfer: the cancel (and gap filler) is a 0-value self-transfer.
@@ -52,7 +52,9 @@ pub enum TxError {
     #[error(transparent)]
     Gas(#[from] GasError),
     /// A read the manager needs failed.
-    #[error("{what} failed: {kind} — check the RPC endpoint; the manager retries on the next block")]
+    #[error(
+        "{what} failed: {kind} — check the RPC endpoint; the manager retries on the next block"
+    )]
     Rpc {
         /// What was read.
         what: String,
@@ -122,7 +124,8 @@ pub enum Validity {
 /// Re-simulates the work of a pending transaction before it is replaced.
 pub trait WorkCheck: Send + Sync {
     /// Whether `tx`'s work is still needed at the current head.
-    fn check<'a>(&'a self, tx: &'a TxRecord) -> Pin<Box<dyn Future<Output = Validity> + Send + 'a>>;
+    fn check<'a>(&'a self, tx: &'a TxRecord)
+    -> Pin<Box<dyn Future<Output = Validity> + Send + 'a>>;
 }
 
 /// What a tick did to one transaction.
@@ -131,7 +134,7 @@ pub enum TxEvent {
     /// An attempt was mined; the transaction is finished.
     Mined {
         /// The transaction, finished.
-        tx: TxRecord,
+        tx: Box<TxRecord>,
         /// The mined attempt.
         hash: B256,
         /// Its purpose (a mined `Cancel` finishes the transaction as cancelled).
@@ -171,6 +174,8 @@ pub enum TxEvent {
     Lost {
         /// The transaction.
         tx_id: i64,
+        /// Its work (to be decided again if still needed).
+        work: String,
     },
     /// A replacement was due but even the fee cap does not clear the node's +10 % rule.
     StuckAtCap {
@@ -250,7 +255,12 @@ impl TxManager {
             .get_transaction_count(self.sender)
             .pending()
             .await
-            .map_err(|e| rpc(format!("eth_getTransactionCount({}, pending)", self.sender), &e))?;
+            .map_err(|e| {
+                rpc(
+                    format!("eth_getTransactionCount({}, pending)", self.sender),
+                    &e,
+                )
+            })?;
         Ok(self
             .store
             .sync_nonce(self.chain_id, self.sender, pending)
@@ -328,7 +338,12 @@ impl TxManager {
             .get_transaction_count(self.sender)
             .latest()
             .await
-            .map_err(|e| rpc(format!("eth_getTransactionCount({}, latest)", self.sender), &e))?;
+            .map_err(|e| {
+                rpc(
+                    format!("eth_getTransactionCount({}, latest)", self.sender),
+                    &e,
+                )
+            })?;
         let mut events = Vec::new();
         for tx in open {
             let id = tx.id;
@@ -378,7 +393,7 @@ impl TxManager {
                 .await?;
             let finished = self.store.tx(tx.id).await?.unwrap_or(tx.clone());
             return Ok(vec![TxEvent::Mined {
-                tx: finished,
+                tx: Box::new(finished),
                 hash: a.hash,
                 purpose: a.purpose,
                 block,
@@ -399,7 +414,10 @@ impl TxManager {
             )
             .await?;
         self.sync_nonce().await?;
-        Ok(vec![TxEvent::Lost { tx_id: tx.id }])
+        Ok(vec![TxEvent::Lost {
+            tx_id: tx.id,
+            work: tx.work,
+        }])
     }
 
     /// Not mined yet: sign it if it never was, re-broadcast, or replace.
@@ -414,7 +432,9 @@ impl TxManager {
             return match check.check(&tx).await {
                 Validity::Needed => {
                     let bid = self.market_bid().await?;
-                    let a = self.sign_attempt(&tx, AttemptPurpose::Original, bid, head).await?;
+                    let a = self
+                        .sign_attempt(&tx, AttemptPurpose::Original, bid, head)
+                        .await?;
                     self.broadcast(&a, head).await?;
                     Ok(vec![TxEvent::Rebroadcast {
                         tx_id: tx.id,
@@ -436,7 +456,7 @@ impl TxManager {
             return Ok(Vec::new());
         }
         if latest.purpose == AttemptPurpose::Cancel {
-            return self.replace(&tx, &latest, AttemptPurpose::Cancel, head).await;
+            return self.cancel(&tx, Some(&latest), head, String::new()).await;
         }
         let bumps = tx
             .attempts
@@ -448,29 +468,93 @@ impl TxManager {
             return self.cancel(&tx, Some(&latest), head, reason).await;
         }
         match check.check(&tx).await {
-            Validity::Needed => self.replace(&tx, &latest, AttemptPurpose::Bump, head).await,
+            Validity::Needed => self.bump(&tx, &latest, head).await,
             Validity::NotNeeded(reason) => self.cancel(&tx, Some(&latest), head, reason).await,
             Validity::Unknown(_) => Ok(Vec::new()),
         }
     }
 
-    /// A replacement of `latest` at the same nonce: the same call (a bump) or a cancel.
-    async fn replace(
+    /// A replacement of `latest` at the same nonce with the same call and higher fees; at the fee
+    /// cap, a cancel instead.
+    async fn bump(
         &self,
         tx: &TxRecord,
         latest: &AttemptRecord,
-        purpose: AttemptPurpose,
         head: u64,
     ) -> Result<Vec<TxEvent>, TxError> {
         let market = self.market_bid().await.ok();
-        let bid = match gas::replacement(highest_bid(tx, latest), market, &self.config.bump)? {
-            Replacement::Bid(b) => b,
-            Replacement::AtCap if purpose == AttemptPurpose::Bump => {
-                let reason = "the fee cap is reached".to_string();
-                return self.cancel(tx, Some(latest), head, reason).await;
+        match gas::replacement(highest_bid(tx, latest), market, &self.config.bump)? {
+            Replacement::Bid(bid) => {
+                self.send_replacement(tx, AttemptPurpose::Bump, bid, head)
+                    .await
             }
-            Replacement::AtCap => return Ok(vec![TxEvent::StuckAtCap { tx_id: tx.id }]),
+            Replacement::AtCap => {
+                let reason = "the fee cap is reached".to_string();
+                self.cancel(tx, Some(latest), head, reason).await
+            }
+        }
+    }
+
+    /// Replaces the work with a 0-value self-transfer at its nonce (or bumps a cancel already
+    /// sent). A cancel bids what a replacement needs even when that is up to 10 % over the fee
+    /// cap: it costs 21,000 gas, and it is what frees the nonce. After `max_attempts` cancels
+    /// the manager waits.
+    async fn cancel(
+        &self,
+        tx: &TxRecord,
+        latest: Option<&AttemptRecord>,
+        head: u64,
+        reason: String,
+    ) -> Result<Vec<TxEvent>, TxError> {
+        let cancels = tx
+            .attempts
+            .iter()
+            .filter(|a| a.purpose == AttemptPurpose::Cancel)
+            .count();
+        if cancels >= self.config.max_attempts as usize {
+            return Ok(vec![TxEvent::StuckAtCap { tx_id: tx.id }]);
+        }
+        let mut events = Vec::new();
+        if cancels == 0 {
+            events.push(TxEvent::Cancelling {
+                tx_id: tx.id,
+                reason,
+            });
+        }
+        let market = self.market_bid().await.ok();
+        let bid = match latest {
+            None => match market {
+                Some(b) => b,
+                None => self.market_bid().await?,
+            },
+            Some(l) => {
+                let prev = highest_bid(tx, l);
+                match gas::replacement(prev, market, &self.config.bump)? {
+                    Replacement::Bid(b) => b,
+                    Replacement::AtCap => Bid {
+                        max_fee_per_gas: gas::min_replacement(prev.max_fee_per_gas),
+                        max_priority_fee_per_gas: gas::min_replacement(
+                            prev.max_priority_fee_per_gas,
+                        ),
+                    },
+                }
+            }
         };
+        events.extend(
+            self.send_replacement(tx, AttemptPurpose::Cancel, bid, head)
+                .await?,
+        );
+        Ok(events)
+    }
+
+    /// Signs, persists and broadcasts a replacement attempt.
+    async fn send_replacement(
+        &self,
+        tx: &TxRecord,
+        purpose: AttemptPurpose,
+        bid: Bid,
+        head: u64,
+    ) -> Result<Vec<TxEvent>, TxError> {
         let a = self.sign_attempt(tx, purpose, bid, head).await?;
         let mut events = vec![TxEvent::Bumped {
             tx_id: tx.id,
@@ -483,29 +567,6 @@ impl TxManager {
                 what: format!("replacing {}", tx.work_key),
                 kind,
             });
-        }
-        Ok(events)
-    }
-
-    /// Replaces the work with a 0-value self-transfer at its nonce.
-    async fn cancel(
-        &self,
-        tx: &TxRecord,
-        latest: Option<&AttemptRecord>,
-        head: u64,
-        reason: String,
-    ) -> Result<Vec<TxEvent>, TxError> {
-        let mut events = vec![TxEvent::Cancelling {
-            tx_id: tx.id,
-            reason,
-        }];
-        match latest {
-            Some(l) => events.extend(self.replace(tx, l, AttemptPurpose::Cancel, head).await?),
-            None => {
-                let bid = self.market_bid().await?;
-                let a = self.sign_attempt(tx, AttemptPurpose::Cancel, bid, head).await?;
-                self.broadcast(&a, head).await?;
-            }
         }
         Ok(events)
     }

@@ -24,7 +24,10 @@
 //! Node errors are typed once ([`error::SendErrorKind`]); nothing here matches strings.
 
 pub mod error;
-// mod manager; (after the store lands)
+mod manager;
 pub mod sign;
 
 pub use error::SendErrorKind;
+pub use manager::{
+    Request, Submitted, TRANSFER_GAS, TxConfig, TxError, TxEvent, TxManager, Validity, WorkCheck,
+};

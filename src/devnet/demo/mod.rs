@@ -313,3 +313,43 @@ pub(crate) async fn read<T, E: std::fmt::Display>(
         reason: e.to_string(),
     })
 }
+
+/// Shortens every demo balancer's cooldowns (both paths) to `cooldown_s` and its orders' life to
+/// `order_ttl_s` (the balancers' minimum is 60 s), keeping every other default — so a short
+/// devnet run sees each balancer rebalance more than once. The deployer owns them.
+pub async fn tune(
+    conn: &Connection,
+    demo: &DemoRecord,
+    cooldown_s: u32,
+    order_ttl_s: u32,
+) -> Result<(), DemoError> {
+    let d = spec::default_params();
+    let p = crate::chain::ours::balancer::IBalancer::Params {
+        driftBps: d.driftBps,
+        clearBps: d.clearBps,
+        stableDriftBps: d.stableDriftBps,
+        stableClearBps: d.stableClearBps,
+        depegBps: d.depegBps,
+        maxSlippageBps: d.maxSlippageBps,
+        gridLevels: d.gridLevels,
+        gridSpacingBps: d.gridSpacingBps,
+        stableCooldown: cooldown_s,
+        globalCooldown: cooldown_s,
+        orderTtl: order_ttl_s,
+        paused: false,
+    };
+    for b in demo.all_balancers() {
+        let what = format!(
+            "{}.setParams(cooldowns {cooldown_s} s, orders {order_ttl_s} s)",
+            b.key
+        );
+        send(
+            conn,
+            &what,
+            b.address,
+            &Balancer::setParamsCall { p: p.clone() },
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -95,7 +95,7 @@ pub struct ProxyStats {
 /// State shared by the handle and the server.
 #[derive(Debug)]
 struct Shared {
-    upstream: reqwest::Url,
+    upstream: Mutex<reqwest::Url>,
     client: reqwest::Client,
     state: Mutex<State>,
 }
@@ -184,7 +184,7 @@ impl RpcProxy {
             tokio::net::TcpListener::from_std(listener).map_err(ProxyError::Bind)?
         };
         let shared = Arc::new(Shared {
-            upstream: url,
+            upstream: Mutex::new(url),
             client,
             state: Mutex::default(),
         });
@@ -195,6 +195,21 @@ impl RpcProxy {
             server: Arc::new(ServerTask(Mutex::new(Some(task)))),
             addr,
         })
+    }
+
+    /// Points the proxy at another node (e.g. a restarted anvil on a new port); clients keep
+    /// the proxy's URL.
+    pub fn set_upstream(&self, upstream: &str) -> Result<(), ProxyError> {
+        let url = reqwest::Url::parse(upstream).map_err(|e| ProxyError::BadUpstream {
+            url: upstream.to_string(),
+            reason: e.to_string(),
+        })?;
+        *self
+            .shared
+            .upstream
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = url;
+        Ok(())
     }
 
     /// The proxy's endpoint, `http://127.0.0.1:<port>`, to give clients instead of the node's.

@@ -136,10 +136,15 @@ fn errors_for(parsed: Option<&Value>, code: i64, message: &str) -> Value {
 
 /// Sends `body` to the upstream and relays its answer, or a 502 if it cannot be reached.
 async fn forward(shared: &Shared, body: Bytes, parsed: Option<&Value>) -> Response<Full<Bytes>> {
+    let url = shared
+        .upstream
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     let upstream = async {
         let response = shared
             .client
-            .post(shared.upstream.clone())
+            .post(url)
             .header(CONTENT_TYPE, "application/json")
             .body(body)
             .send()
@@ -159,7 +164,7 @@ async fn forward(shared: &Shared, body: Bytes, parsed: Option<&Value>) -> Respon
         }
         Err(e) => {
             let reason = with_sources(&e);
-            tracing::debug!(upstream = %shared.upstream, %reason, "rpc proxy: upstream unreachable");
+            tracing::debug!(%reason, "rpc proxy: upstream unreachable");
             let message = format!("upstream unreachable: {reason}");
             json_reply(
                 StatusCode::BAD_GATEWAY,

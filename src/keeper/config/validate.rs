@@ -67,18 +67,7 @@ pub(super) fn redact_userinfo(s: &str) -> String {
 
 /// An RPC URL for messages: scheme, host and port only (paths and queries often hold API keys).
 fn redact_url(s: &str) -> String {
-    match Url::parse(s) {
-        Ok(url) => match url.host_str() {
-            Some(host) => {
-                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-                let more = url.path() != "/" || url.query().is_some();
-                let tail = if more { "/…" } else { "" };
-                format!("{}://{host}{port}{tail}", url.scheme())
-            }
-            None => format!("{}:…", url.scheme()),
-        },
-        Err(_) => s.to_string(),
-    }
+    crate::chain::provider::redact(s)
 }
 
 /// Reads `[metrics] listen`: `"off"` or a socket address.

@@ -3,3 +3,4 @@
 //! unit-tested without a chain.
 
 pub mod perform;
+pub mod schedule;

@@ -8,9 +8,17 @@
 //! `ONEBALANCER_DEVNET_SECS` seconds, with scheduled jobs ([`jobs`]): a health check, a
 //! simulated DON that performs the upkeeps, and a price mover that walks the demo feeds.
 
-use std::{path::PathBuf, time::Duration};
+mod live;
 
-use alloy::{primitives::Address, providers::ext::AnvilApi};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use alloy::{
+    primitives::Address,
+    providers::{Provider, ext::AnvilApi},
+};
 use eyre::{WrapErr, eyre};
 
 use crate::{
@@ -21,12 +29,17 @@ use crate::{
     cli::{deploy::deploy_stack, output},
     deploy::{config::DeployConfig, manifest::Manifest},
     devnet::{
+        chaos::Chaos,
         demo::{self, spec::DEMO_ASSETS},
         don::Don,
-        jobs::{DonJob, Jobs, PriceJob},
+        jobs::{ChaosJob, DonJob, JobReport, JobSpecs, Jobs, PriceJob},
+        keeper as devnet_keeper,
         price_walk::{MAX_STEP_BPS, PriceWalk},
         record::{self, DemoRecord},
+        summary::{self, DevnetSummary},
+        taker::Taker,
     },
+    keeper::config::Mode,
     project::Project,
 };
 
@@ -36,6 +49,13 @@ const DON_TRANSMITTER_ACCOUNT: usize = 5;
 const DON_SIGNER_ACCOUNTS: [usize; 4] = [1, 2, 3, 4];
 /// anvil account that sends the price moves (no other role).
 const PRICE_MOVER_ACCOUNT: usize = 9;
+/// anvil account that takes the demo's orders.
+const TAKER_ACCOUNT: usize = 11;
+/// Development accounts anvil starts with: 0 deployer, 1–4 DON signers, 5–8 transmitters, 9
+/// price mover, 10 keeper, 11 taker.
+const ANVIL_ACCOUNTS: usize = 12;
+/// How often the devnet's keeper asks for a new head (blocks come every second).
+const KEEPER_POLL_MS: u64 = 250;
 
 /// Options of `devnet`.
 #[derive(Debug, Clone, clap::Args)]
@@ -88,6 +108,53 @@ pub struct DevnetArgs {
         default_value_t = 1
     )]
     pub price_seed: u64,
+    /// How the devnet's keeper serves the demo: `fallback` (behind the simulated DON, after
+    /// --grace-blocks) or `primary` (at once).
+    #[arg(long, env = "ONEBALANCER_DEVNET_KEEPER_MODE", value_enum, default_value_t = KeeperModeArg::Fallback)]
+    pub keeper_mode: KeeperModeArg,
+    /// Fallback: blocks `upkeepNeeded` must hold with no perform seen before the keeper acts.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub grace_blocks: u64,
+    /// Run no keeper (the DON alone, or nobody with --don-stopped).
+    #[arg(long, env = "ONEBALANCER_DEVNET_NO_KEEPER",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_keeper: bool,
+    /// Run no taker (published orders stay unfilled until they expire).
+    #[arg(long, env = "ONEBALANCER_DEVNET_NO_TAKER",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_taker: bool,
+    /// Stop the simulated Chainlink network for random windows (8–20 s up, 5–15 s down), so the
+    /// fallback keeper visibly takes over and hands back.
+    #[arg(long, env = "ONEBALANCER_DEVNET_CHAOS",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub chaos: bool,
+    /// Shorten every demo balancer's cooldowns to SECS (default: the fixture's 1 h stable and
+    /// 6 h global), so a short run rebalances each balancer more than once.
+    #[arg(long, env = "ONEBALANCER_DEVNET_COOLDOWN_SECS", value_name = "SECS",
+          value_parser = clap::value_parser!(u32).range(0..=2_592_000))]
+    pub cooldown: Option<u32>,
+    /// Orders live this long, s (default 600; at least 60, the balancers' minimum).
+    #[arg(long, env = "ONEBALANCER_DEVNET_ORDER_TTL_SECS", value_name = "SECS",
+          value_parser = clap::value_parser!(u32).range(60..=86_400))]
+    pub order_ttl: Option<u32>,
+    /// Seed of the --chaos windows.
+    #[arg(
+        long,
+        env = "ONEBALANCER_DEVNET_CHAOS_SEED",
+        value_name = "N",
+        default_value_t = 1
+    )]
+    pub chaos_seed: u64,
+}
+
+/// `--keeper-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeeperModeArg {
+    /// Behind the simulated DON.
+    Fallback,
+    /// The only performer that acts at once.
+    Primary,
 }
 
 /// Runs the devnet.
@@ -105,7 +172,8 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     }
 
     let anvil = project.anvil()?;
-    let chain = LocalChain::start(&anvil, &[])?;
+    let accounts = ANVIL_ACCOUNTS.to_string();
+    let chain = LocalChain::start(&anvil, &["--accounts", &accounts])?;
     let url = chain.endpoint();
     tracing::info!(%url, "anvil started");
     let deployer_key = chain
@@ -117,11 +185,27 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     // A fresh chain: any earlier devnet manifest describes a chain that is gone.
     let mut manifest = Manifest::new(conn.chain_id);
     manifest.rpc_url = Some(url.clone());
-    for stale in [manifest_path.clone(), record::path_beside(&manifest_path)] {
+    let demo_path = record::path_beside(&manifest_path);
+    let dir = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    for stale in [
+        manifest_path.clone(),
+        demo_path.clone(),
+        dir.join(devnet_keeper::CONFIG_FILE),
+        dir.join(summary::FILE_NAME),
+    ] {
         if stale.exists() {
             std::fs::remove_file(&stale)
                 .wrap_err_with(|| format!("cannot replace {}", stale.display()))?;
         }
+    }
+    // The keeper's store describes the old chain too.
+    let store_dir = dir.join("keeper");
+    if store_dir.exists() {
+        std::fs::remove_dir_all(&store_dir)
+            .wrap_err_with(|| format!("cannot replace {}", store_dir.display()))?;
     }
     let outcomes = deploy_stack(
         &conn,
@@ -149,6 +233,18 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             .await
             .wrap_err("creating the demo fleet failed")?,
     );
+    if args.cooldown.is_some() || args.order_ttl.is_some() {
+        let d = demo::spec::default_params();
+        let cooldown = args.cooldown.unwrap_or(d.globalCooldown);
+        demo::tune(&conn, &demo, cooldown, args.order_ttl.unwrap_or(d.orderTtl))
+            .await
+            .wrap_err("tuning the demo balancers failed")?;
+    }
+    let keeper_key = dev_signer(&chain, devnet_keeper::KEEPER_ACCOUNT)?;
+    // Allow-listed even with --no-keeper: `.devnet/keeper.toml` is for running one by hand.
+    devnet_keeper::allow(&conn, &demo, keeper_key.address())
+        .await
+        .wrap_err("allow-listing the devnet keeper failed")?;
     let mut states = Vec::with_capacity(demo.balancers.len());
     for b in &demo.balancers {
         states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
@@ -172,7 +268,6 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     manifest.save(&manifest_path)?;
     // Written last: the demo record means the chain is in its final mode and nothing of ours is
     // still setting up (the jobs start after it).
-    let demo_path = record::path_beside(&manifest_path);
     demo.save(&demo_path)?;
 
     output::line(&format!(
@@ -205,6 +300,11 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         don.transmitter(),
         if args.don_stopped {
             "stopped (--don-stopped): upkeeps are not performed".to_string()
+        } else if args.chaos {
+            format!(
+                "a round every {} s, stopping for random windows (--chaos, seed {})",
+                args.don_every, args.chaos_seed
+            )
         } else {
             format!("a round every {} s", args.don_every)
         }
@@ -216,25 +316,143 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         ),
         None => "prices: still (--price-every 0)".into(),
     });
+
+    let options = devnet_keeper::Options {
+        mode: match args.keeper_mode {
+            KeeperModeArg::Fallback => Mode::Fallback,
+            KeeperModeArg::Primary => Mode::Primary,
+        },
+        grace_blocks: args.grace_blocks,
+        poll_ms: KEEPER_POLL_MS,
+    };
+    let file = |p: &Path| {
+        p.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let files = (file(&manifest_path), file(&demo_path));
+    let keeper = if args.no_keeper {
+        let (_, path) = devnet_keeper::write_config(
+            &dir,
+            conn.chain_id,
+            &url,
+            &files.0,
+            &files.1,
+            &keeper_key,
+            options,
+        )
+        .wrap_err("cannot write the devnet keeper's config")?;
+        output::line(&format!(
+            "keeper: none (--no-keeper); to run one: ONEBALANCER_KEYSTORE_PASSWORD={} onebalancer keeper run --config {}",
+            devnet_keeper::KEYSTORE_PASSWORD,
+            path.display()
+        ));
+        None
+    } else {
+        let running = devnet_keeper::start(
+            &dir,
+            conn.chain_id,
+            &url,
+            (&files.0, &files.1),
+            keeper_key,
+            options,
+        )
+        .await
+        .wrap_err("cannot start the devnet keeper")?;
+        output::line(&format!(
+            "keeper: {} (anvil account {}) serves the demo in {} mode{} through the same code as `keeper run`; config {}, store {}, metrics {}",
+            running.address,
+            devnet_keeper::KEEPER_ACCOUNT,
+            match options.mode {
+                Mode::Fallback => "fallback",
+                Mode::Primary => "primary",
+            },
+            match options.mode {
+                Mode::Fallback =>
+                    format!(" (after {} blocks without a perform)", options.grace_blocks),
+                Mode::Primary => String::new(),
+            },
+            running.config.display(),
+            running.store,
+            running.metrics.as_deref().unwrap_or("off"),
+        ));
+        Some(running)
+    };
+    let taker = if args.no_taker {
+        output::line("taker: none (--no-taker): published orders expire unfilled");
+        None
+    } else {
+        let lop = stack_address(&manifest, "limit_order_protocol")?;
+        let taker_conn = provider::connect(&url, dev_signer(&chain, TAKER_ACCOUNT)?).await?;
+        output::line(&format!(
+            "taker: {} (anvil account {TAKER_ACCOUNT}) fills the demo's published orders on the 1inch protocol when they pay at the feed prices",
+            taker_conn.from
+        ));
+        let from = conn.provider.get_block_number().await?;
+        Some(Taker::new(taker_conn, lop, &demo, from))
+    };
     match args.secs {
         Some(secs) => output::line(&format!("devnet ready; stopping after {secs} s")),
         None => output::line("devnet ready; press Ctrl-C to stop"),
     }
 
+    let chaos = (args.chaos && !args.don_stopped)
+        .then(|| ChaosJob::new(Chaos::new(args.chaos_seed), don.stop_switch()));
+    let switch = don.stop_switch();
     let don_job = DonJob::new(don, automation);
+    let started = std::time::Instant::now();
     let jobs = Jobs::start(
         provider::read_only(&url)?,
-        Some((don_job, Duration::from_secs(args.don_every))),
-        prices.map(|p| (p, Duration::from_secs(args.price_every))),
+        JobSpecs {
+            don: Some((don_job, Duration::from_secs(args.don_every))),
+            prices: prices.map(|p| (p, Duration::from_secs(args.price_every))),
+            taker: taker.map(|t| (t, Duration::from_secs(1))),
+            chaos,
+        },
     )
     .await?;
+    let status = keeper.as_ref().map(|k| k.status.clone());
+    let live = live::Live::start(provider::read_only(&url)?, &demo, status, switch);
     let stopped = watch(jobs, args.secs).await;
+    let (report, outcome) = match stopped {
+        Ok(report) => (report, Ok(())),
+        Err((report, e)) => (report, Err(e)),
+    };
+    drop(live);
+    if let Some(line) = &report.don_line {
+        output::line(line);
+    }
+    if let Some(k) = keeper {
+        let symbol = |t: Address| automation.symbol(t);
+        let (address, locations) = (k.address, (k.store.clone(), k.metrics.clone()));
+        match k.stop().await {
+            Ok(store_summary) => {
+                let s = DevnetSummary::new(
+                    started.elapsed().as_secs(),
+                    &store_summary,
+                    address,
+                    report.don.clone(),
+                    report.taker,
+                    symbol,
+                    locations,
+                );
+                for line in s.lines() {
+                    output::line(&line);
+                }
+                let path = dir.join(summary::FILE_NAME);
+                s.save(&path)
+                    .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+                output::line(&format!("summary: {}", path.display()));
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "the keeper stopped with an error"),
+        }
+    }
     // Close every client before the chain goes away, so no background poller outlives it.
     drop(conn);
     tokio::time::sleep(Duration::from_millis(50)).await;
     drop(chain);
     tracing::info!("anvil stopped");
-    stopped
+    outcome
 }
 
 /// anvil's development key `index` (a well-known test key).
@@ -328,9 +546,9 @@ async fn verify(conn: &provider::Connection, manifest: &Manifest) -> eyre::Resul
     Ok(manifest.contracts.len())
 }
 
-/// Waits for Ctrl-C, the time limit, or the chain to stop answering (the health check); then
-/// stops the jobs, waiting for the runs in flight, and prints the DON's summary.
-async fn watch(mut jobs: Jobs, secs: Option<u64>) -> eyre::Result<()> {
+/// Waits for Ctrl-C (or SIGTERM), the time limit, or the chain to stop answering (the health
+/// check); then stops the jobs, waiting for the runs in flight, and returns their report.
+async fn watch(mut jobs: Jobs, secs: Option<u64>) -> Result<JobReport, (JobReport, eyre::Report)> {
     let limit = async {
         match secs {
             Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
@@ -338,12 +556,13 @@ async fn watch(mut jobs: Jobs, secs: Option<u64>) -> eyre::Result<()> {
         }
     };
     let result = tokio::select! {
-        r = tokio::signal::ctrl_c() => r.wrap_err("cannot listen for Ctrl-C"),
+        () = crate::cli::keeper::stop_signal() => Ok(()),
         () = limit => Ok(()),
         Some(reason) = jobs.failed.recv() => Err(eyre!("the devnet chain stopped answering: {reason} — restart `onebalancer devnet`")),
     };
-    if let Some(summary) = jobs.stop().await {
-        output::line(&summary);
+    let report = jobs.stop().await;
+    match result {
+        Ok(()) => Ok(report),
+        Err(e) => Err((report, e)),
     }
-    result
 }

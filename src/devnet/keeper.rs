@@ -1,0 +1,228 @@
+//! The devnet's keeper: anvil account 10, allow-listed as fallback keeper on every demo target,
+//! configured by a `keeper.toml` written beside the manifest and run through the same
+//! [`Keeper`](crate::keeper::service::Keeper) as `onebalancer keeper run`.
+//!
+//! Its key is written as an encrypted keystore (`keeper-key.json`, password
+//! [`KEYSTORE_PASSWORD`]: a public anvil development key, nothing to protect), so stopping the
+//! devnet's keeper and running `ONEBALANCER_KEYSTORE_PASSWORD=devnet onebalancer keeper run
+//! --config .devnet/keeper.toml` serves the same chain with the same key and store.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use tokio::{
+    sync::{oneshot, watch},
+    task::JoinHandle,
+};
+
+use crate::{
+    chain::{
+        Connection,
+        ours::{Balancer, UpkeepManager},
+    },
+    devnet::{
+        demo::{DemoError, send},
+        record::DemoRecord,
+    },
+    keeper::{
+        config::{KeeperConfig, KeeperConfigError, Mode, TargetSetEntry},
+        engine::Status,
+        service::{Keeper, KeeperError},
+    },
+    store::StoreSummary,
+};
+
+/// The anvil account the devnet's keeper signs with.
+pub const KEEPER_ACCOUNT: usize = 10;
+/// The keystore's password (a devnet throwaway: the key is a public anvil key).
+pub const KEYSTORE_PASSWORD: &str = "devnet";
+/// The config file's name, beside the manifest.
+pub const CONFIG_FILE: &str = "keeper.toml";
+/// The keystore's file name, beside the manifest.
+pub const KEYSTORE_FILE: &str = "keeper-key.json";
+
+/// Preparing the devnet's keeper failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetKeeperError {
+    /// Allow-listing it.
+    #[error(transparent)]
+    Chain(#[from] DemoError),
+    /// Its configuration.
+    #[error(transparent)]
+    Config(#[from] Box<KeeperConfigError>),
+    /// Starting it.
+    #[error(transparent)]
+    Keeper(#[from] Box<KeeperError>),
+    /// Writing a file.
+    #[error("cannot write {path}: {reason} — check the folder is writable")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How the devnet's keeper serves the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Fallback (behind the simulated DON) or primary.
+    pub mode: Mode,
+    /// Fallback grace, blocks.
+    pub grace_blocks: u64,
+    /// Head poll interval, ms.
+    pub poll_ms: u64,
+}
+
+/// Allow-lists `keeper` on every demo target (each balancer with its own upkeep, and the
+/// fleet's manager), from the deployer that owns them.
+pub async fn allow(conn: &Connection, demo: &DemoRecord, keeper: Address) -> Result<(), DemoError> {
+    for b in demo.balancers.iter().filter(|b| b.upkeep.is_some()) {
+        let what = format!("{}.setFallbackKeeper({keeper})", b.key);
+        let call = Balancer::setFallbackKeeperCall {
+            keeper,
+            allowed: true,
+        };
+        send(conn, &what, b.address, &call).await?;
+    }
+    if let Some(f) = &demo.fleet {
+        let call = UpkeepManager::setFallbackKeeperCall {
+            keeper,
+            allowed: true,
+        };
+        send(conn, "fleet manager.setFallbackKeeper", f.manager, &call).await?;
+    }
+    Ok(())
+}
+
+/// Writes `keeper.toml` and the keystore into `dir` (the manifest's folder) and returns the
+/// configuration as the keeper will read it back. `manifest` and `demo` are file names in `dir`.
+pub fn write_config(
+    dir: &Path,
+    chain_id: u64,
+    url: &str,
+    manifest: &str,
+    demo: &str,
+    key: &PrivateKeySigner,
+    options: Options,
+) -> Result<(KeeperConfig, PathBuf), DevnetKeeperError> {
+    std::fs::create_dir_all(dir).map_err(|e| DevnetKeeperError::Write {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let keystore = dir.join(KEYSTORE_FILE);
+    if keystore.exists() {
+        std::fs::remove_file(&keystore).map_err(|e| DevnetKeeperError::Write {
+            path: keystore.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    PrivateKeySigner::encrypt_keystore(
+        dir,
+        &mut rand08::rngs::OsRng,
+        key.to_bytes(),
+        KEYSTORE_PASSWORD,
+        Some(KEYSTORE_FILE),
+    )
+    .map_err(|e| DevnetKeeperError::Write {
+        path: keystore.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut config = KeeperConfig::new(chain_id, dir);
+    config.chain.rpc_url = Some(url.to_string());
+    config.chain.poll_ms = options.poll_ms;
+    config.keeper.keystore = Some(PathBuf::from(KEYSTORE_FILE));
+    config.keeper.data_dir = PathBuf::from("keeper");
+    config.contracts.manifest = Some(PathBuf::from(manifest));
+    config.perform.mode = options.mode;
+    config.perform.grace_blocks = options.grace_blocks;
+    config.target_sets = vec![TargetSetEntry {
+        manifest: PathBuf::from(demo),
+        mode: None,
+        grace_blocks: None,
+    }];
+    let text = format!(
+        "# Written by `onebalancer devnet` for its chain at {url}. Serve it yourself with\n\
+         #   ONEBALANCER_KEYSTORE_PASSWORD={KEYSTORE_PASSWORD} onebalancer keeper run --config {}\n\
+         # (`onebalancer keeper example` documents every field.)\n\n{}",
+        dir.join(CONFIG_FILE).display(),
+        config.to_toml_string().map_err(Box::new)?
+    );
+    let path = dir.join(CONFIG_FILE);
+    // Atomically: whoever waits for the file reads it whole.
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| DevnetKeeperError::Write {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    // Read back exactly as `keeper run` reads it (environment overrides included).
+    let config = KeeperConfig::load(&path).map_err(Box::new)?;
+    config.validate().map_err(Box::new)?;
+    Ok((config, path))
+}
+
+/// The devnet's keeper, running in its own task.
+pub struct Running {
+    /// Its address.
+    pub address: Address,
+    /// Its config file.
+    pub config: PathBuf,
+    /// Its store.
+    pub store: String,
+    /// Its `/metrics` URL, if it listens.
+    pub metrics: Option<String>,
+    /// Its live status.
+    pub status: watch::Receiver<Status>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<StoreSummary, KeeperError>>,
+}
+
+impl Running {
+    /// Stops it (the action in hand finishes) and returns its store's summary.
+    pub async fn stop(self) -> Result<StoreSummary, KeeperError> {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(KeeperError::Scheduler(format!(
+                "the keeper task failed: {e}"
+            ))),
+        }
+    }
+}
+
+/// Writes the devnet keeper's config and keystore into `dir`, reads them back as `keeper run`
+/// does, and starts the keeper. `files` are the manifest's and the demo record's names in `dir`.
+pub async fn start(
+    dir: &Path,
+    chain_id: u64,
+    url: &str,
+    files: (&str, &str),
+    key: PrivateKeySigner,
+    options: Options,
+) -> Result<Running, DevnetKeeperError> {
+    let (config, path) = write_config(dir, chain_id, url, files.0, files.1, &key, options)?;
+    // The key as `keeper run` loads it: decrypted from the keystore just written.
+    let keystore = dir.join(KEYSTORE_FILE);
+    let key = PrivateKeySigner::decrypt_keystore(&keystore, KEYSTORE_PASSWORD).map_err(|e| {
+        DevnetKeeperError::Write {
+            path: keystore.clone(),
+            reason: e.to_string(),
+        }
+    })?;
+    let keeper = Keeper::start(&config, key).await.map_err(Box::new)?;
+    let (stop, stopped) = oneshot::channel();
+    let running = Running {
+        address: keeper.address(),
+        config: path,
+        store: keeper.store().location().to_string(),
+        metrics: keeper.metrics_addr().map(|a| format!("http://{a}/metrics")),
+        status: keeper.status(),
+        stop,
+        task: tokio::spawn(keeper.run(async {
+            let _ = stopped.await;
+        })),
+    };
+    Ok(running)
+}

@@ -1,0 +1,229 @@
+//! `onebalancer keeper check-config`: everything `keeper run` needs, checked without sending
+//! anything and without creating the store.
+//!
+//! In order, stopping at the first problem: the file (fields, ranges, manifests); the node is
+//! reachable and serves `chain_id`; the key loads; Multicall3 (and the registry, when one is
+//! configured) has code; every target is a balancer or an upkeep manager of the configured kind;
+//! the keeper's address is an allow-listed fallback keeper of every target; a target with an
+//! upkeep id has a registry to watch it through; the keeper holds at least `min_balance_wei`.
+
+use std::fmt::Write as _;
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    signers::local::PrivateKeySigner,
+};
+
+use crate::{
+    chain::{multicall::Multicall, provider, signer},
+    keeper::{
+        config::{KeeperConfig, Mode},
+        service::KeeperError,
+        targets::{self, Body},
+    },
+};
+
+/// What `check-config` found wrong beyond the config file and the node.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The key.
+    #[error(transparent)]
+    Signer(#[from] signer::SignerError),
+    /// The rest of what `keeper run` checks.
+    #[error(transparent)]
+    Keeper(#[from] KeeperError),
+    /// A contract the keeper calls has no code.
+    #[error(
+        "{field} = {address} has no code on chain {chain_id} — give the right address for this chain"
+    )]
+    NoCode {
+        /// The config field.
+        field: &'static str,
+        /// The address.
+        address: Address,
+        /// The chain.
+        chain_id: u64,
+    },
+    /// The keeper may not perform a target.
+    #[error(
+        "{origin} ({name}, {address}): the keeper {keeper} is not an allow-listed fallback keeper — the target's owner must call setFallbackKeeper({keeper}, true) on {address}"
+    )]
+    NotAllowed {
+        /// Where it was configured.
+        origin: String,
+        /// Its label.
+        name: String,
+        /// The target.
+        address: Address,
+        /// The keeper.
+        keeper: Address,
+    },
+    /// An upkeep id with nothing to watch it through.
+    #[error(
+        "{origin} ({name}): upkeep_id is set but no registry is known — set [contracts] registry (or [contracts] manifest) so a fallback keeper can see the registry's performs and check"
+    )]
+    NoRegistry {
+        /// Where it was configured.
+        origin: String,
+        /// Its label.
+        name: String,
+    },
+    /// Not enough to pay for performs.
+    #[error(
+        "the keeper {keeper} holds {balance} wei, below keeper.min_balance_wei = {min} — send it at least {missing} wei more, or lower min_balance_wei"
+    )]
+    LowBalance {
+        /// The keeper.
+        keeper: Address,
+        /// Its balance.
+        balance: U256,
+        /// The minimum.
+        min: U256,
+        /// What is missing.
+        missing: U256,
+    },
+}
+
+/// Runs every check; returns a report of what was found (one line each).
+pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
+    config.validate().map_err(KeeperError::from)?;
+    let url = config.rpc_url().map_err(KeeperError::from)?.to_string();
+    let actual = provider::chain_id_of(&url)
+        .await
+        .map_err(KeeperError::from)?;
+    let chain_id = config.chain.chain_id;
+    if actual != chain_id {
+        return Err(KeeperError::WrongChain {
+            file: config.file().to_string(),
+            url: provider::redact(&url),
+            configured: chain_id,
+            actual,
+        }
+        .into());
+    }
+    let key: PrivateKeySigner = signer::load_signer(config.keystore_path().as_deref())?;
+    let keeper = key.address();
+    let reader = provider::read_only_with_timeout(&url, config.request_timeout())
+        .map_err(KeeperError::from)?;
+    let contracts = config.contracts().map_err(KeeperError::from)?;
+    let code = |address: Address| {
+        let reader = reader.clone();
+        async move {
+            reader
+                .get_code_at(address)
+                .await
+                .map_err(|e| KeeperError::Read {
+                    what: format!("eth_getCode({address})"),
+                    reason: e.to_string(),
+                })
+        }
+    };
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "node: {} serves chain {chain_id}",
+        provider::redact(&url)
+    );
+    let _ = writeln!(report, "key: keeper address {keeper}");
+    if code(contracts.multicall3).await?.is_empty() {
+        return Err(CheckError::NoCode {
+            field: "contracts.multicall3",
+            address: contracts.multicall3,
+            chain_id,
+        });
+    }
+    if let Some(r) = contracts.registry
+        && code(r).await?.is_empty()
+    {
+        return Err(CheckError::NoCode {
+            field: "contracts.registry",
+            address: r,
+            chain_id,
+        });
+    }
+    let head = reader
+        .get_block_number()
+        .await
+        .map_err(|e| KeeperError::Read {
+            what: "eth_blockNumber".into(),
+            reason: e.to_string(),
+        })?;
+    let multicall = Multicall::new(
+        reader.clone(),
+        contracts.multicall3,
+        config.chain.call_gas_cap,
+    );
+    let specs = config.targets().map_err(KeeperError::from)?;
+    let targets = targets::sync(&multicall, specs, keeper, head)
+        .await
+        .map_err(KeeperError::from)?;
+    for t in &targets {
+        if !t.keeper_allowed {
+            return Err(CheckError::NotAllowed {
+                origin: t.spec.origin.clone(),
+                name: t.spec.name.clone(),
+                address: t.address(),
+                keeper,
+            });
+        }
+        if t.spec.upkeep_id.is_some() && contracts.registry.is_none() {
+            return Err(CheckError::NoRegistry {
+                origin: t.spec.origin.clone(),
+                name: t.spec.name.clone(),
+            });
+        }
+        let what = match &t.body {
+            Body::Balancer(p) => format!(
+                "{} with {} assets",
+                if p.interval > 0 {
+                    "TimeBalancer"
+                } else {
+                    "DriftBalancer"
+                },
+                p.assets.len()
+            ),
+            Body::Manager { members, .. } => {
+                format!("UpkeepManager of {} balancers", members.len())
+            }
+        };
+        let mode = match t.spec.mode {
+            Mode::Fallback => format!("fallback after {} blocks", t.spec.grace_blocks),
+            Mode::Primary => "primary".to_string(),
+        };
+        let upkeep = t
+            .spec
+            .upkeep_id
+            .map(|id| format!(", upkeep {id}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            report,
+            "target {} {}: {what}, {mode}{upkeep}; keeper allow-listed",
+            t.spec.name,
+            t.address()
+        );
+    }
+    let balance = reader
+        .get_balance(keeper)
+        .await
+        .map_err(|e| KeeperError::Read {
+            what: format!("eth_getBalance({keeper})"),
+            reason: e.to_string(),
+        })?;
+    let min = config.keeper.min_balance_wei;
+    if balance < min {
+        return Err(CheckError::LowBalance {
+            keeper,
+            balance,
+            min,
+            missing: min - balance,
+        });
+    }
+    let _ = writeln!(report, "balance: {balance} wei (minimum {min})");
+    let _ = write!(
+        report,
+        "check-config: ok — {} targets, nothing was sent",
+        targets.len()
+    );
+    Ok(report)
+}

@@ -1,0 +1,516 @@
+//! The engine: collectors → strategies → executors, wired by channels, with the periodic jobs
+//! on a `tokio-cron-scheduler`.
+//!
+//! ```text
+//!  blocks collector ──Head──►┐                      ┌──► executor task: perform (simulate →
+//!  scheduler jobs ──Job────►─┤  engine loop:        │      estimate → submit), tick (the tx
+//!                            │  scan (collector) →  ├──►   manager: receipts, bumps, cancels)
+//!  executor ──Executed/────►─┘  schedule + policy   │
+//!            Finished            (strategies) ──────┘ Action
+//!                                logs (collector)
+//! ```
+//!
+//! Per new head (every `every_blocks`): the schedule picks what to simulate, the scanner reads
+//! every target (one Multicall3 pass, plus a follow-up for fresh triggers), the perform policy
+//! decides, the logs collector reports who performed, and the executor gets the decisions and
+//! a tick for the transaction manager. Everything the engine decides is also published as a
+//! [`Status`] (the devnet's status line reads it).
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use alloy::primitives::{Address, U256};
+use tokio::sync::{mpsc, watch};
+
+use crate::{
+    chain::tx::{TxEvent, TxManager},
+    keeper::{
+        collect::{
+            blocks::{BlockEvent, Head},
+            logs::LogsCollector,
+            scan::{CheckOutcome, ScanPlan, Scanner},
+        },
+        config::{Mode, TargetKind},
+        execute::perform::{Outcome, PerformExecutor, SimulateCheck},
+        metrics::{self as m, Health, names},
+        strategy::{
+            perform::{CheckSeen, Decision, Policy},
+            schedule::{Schedule, Why},
+        },
+        targets::Target,
+    },
+    store::{Source, TxState},
+};
+
+/// What the engine hears.
+#[derive(Debug)]
+pub enum Event {
+    /// From the blocks collector.
+    Block(BlockEvent),
+    /// An executor finished with a decision.
+    Executed {
+        /// The target.
+        index: usize,
+        /// The work.
+        work: String,
+        /// What happened.
+        outcome: Outcome,
+    },
+    /// A keeper transaction is final (mined, cancelled or lost).
+    Finished {
+        /// Its work.
+        work: String,
+        /// Its final state.
+        state: TxState,
+    },
+}
+
+/// What the executor is asked.
+#[derive(Debug)]
+pub enum Action {
+    /// Perform a target.
+    Perform {
+        /// The target.
+        index: usize,
+        /// The decision.
+        decision: Decision,
+        /// The head it was decided at.
+        head: u64,
+    },
+    /// A new head: let the transaction manager advance.
+    Tick {
+        /// The head.
+        head: u64,
+    },
+}
+
+/// One target in the status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetStatus {
+    /// Its label.
+    pub name: String,
+    /// Its kind.
+    pub kind: TargetKind,
+    /// Its mode.
+    pub mode: Mode,
+    /// The largest global drift of its portfolios at the last scan, bps.
+    pub drift_bps: Option<u64>,
+    /// Its trigger band, bps.
+    pub band_bps: Option<u16>,
+    /// Whether its check said needed at the last simulation.
+    pub needed: bool,
+}
+
+/// What the keeper has seen and done so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    /// The head last scanned.
+    pub head: u64,
+    /// Per target.
+    pub targets: Vec<TargetStatus>,
+    /// Performs observed by source (all four present).
+    pub performs: HashMap<Source, u64>,
+    /// Fills observed.
+    pub fills: u64,
+    /// Performs the keeper sent.
+    pub sent: u64,
+    /// Duplicates refused (never sent) and simulations that reverted (never sent).
+    pub refused: u64,
+    /// Simulations made and skipped by the forecast.
+    pub simulations: (u64, u64),
+}
+
+/// The engine loop's state.
+pub(crate) struct Engine {
+    pub(crate) targets: Arc<Vec<Target>>,
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) schedule: Schedule,
+    pub(crate) scanner: Scanner,
+    pub(crate) logs: LogsCollector,
+    /// Upkeep ids whose registry check a scan simulates (fallback targets with an upkeep).
+    pub(crate) registry_ids: Vec<Option<U256>>,
+    pub(crate) every_blocks: u64,
+    pub(crate) health: Arc<Health>,
+    pub(crate) status: watch::Sender<Status>,
+    pub(crate) actions: mpsc::Sender<Action>,
+    pub(crate) last_scan: Option<u64>,
+    pub(crate) last_head: Option<Head>,
+    pub(crate) block_time_s: f64,
+    pub(crate) needed: Vec<bool>,
+}
+
+impl Engine {
+    /// Handles one event.
+    pub(crate) async fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Block(BlockEvent::Head(h)) => self.on_head(h).await,
+            Event::Block(BlockEvent::Error(e)) => {
+                m::error("rpc", "head");
+                tracing::warn!(error = %e, "cannot read the chain head; retrying");
+            }
+            Event::Executed {
+                index,
+                work,
+                outcome,
+            } => {
+                let done = match &outcome {
+                    Outcome::Sent { .. } | Outcome::Queued { .. } => {
+                        self.status.send_modify(|s| s.sent += 1);
+                        false
+                    }
+                    Outcome::Duplicate { in_flight } => {
+                        self.status.send_modify(|s| s.refused += 1);
+                        !in_flight
+                    }
+                    Outcome::NotNeeded { .. } => {
+                        self.status.send_modify(|s| s.refused += 1);
+                        true
+                    }
+                    Outcome::Failed { error } => {
+                        tracing::warn!(work, %error, "perform not sent; decided again when still needed");
+                        true
+                    }
+                };
+                if done && let Some(p) = self.policies.get_mut(index) {
+                    p.on_finished(&work);
+                }
+            }
+            Event::Finished { work, state } => {
+                tracing::debug!(work, %state, "keeper transaction final");
+                for p in &mut self.policies {
+                    p.on_finished(&work);
+                }
+            }
+        }
+    }
+
+    async fn on_head(&mut self, h: Head) {
+        self.health.head(h.number);
+        metrics::gauge!(names::HEAD).set(h.number as f64);
+        if let Some(prev) = self.last_head
+            && h.number > prev.number
+            && h.timestamp >= prev.timestamp
+        {
+            let dt = (h.timestamp - prev.timestamp) as f64 / (h.number - prev.number) as f64;
+            self.block_time_s = 0.8 * self.block_time_s + 0.2 * dt.max(0.001);
+        }
+        self.last_head = Some(h);
+        if self
+            .last_scan
+            .is_some_and(|s| h.number < s.saturating_add(self.every_blocks))
+        {
+            return;
+        }
+        self.scan(h).await;
+        self.poll_logs(h.number).await;
+        if self
+            .actions
+            .send(Action::Tick { head: h.number })
+            .await
+            .is_err()
+        {
+            tracing::warn!("the executor has stopped");
+        }
+    }
+
+    async fn scan(&mut self, h: Head) {
+        let now = h.timestamp as f64;
+        let horizon = self.block_time_s * self.every_blocks as f64;
+        let n = self.targets.len();
+        let mut plan = ScanPlan {
+            simulate: vec![false; n],
+            registry: self.registry_ids.clone(),
+            checks_only: false,
+        };
+        let (mut made, mut skipped) = (0u64, 0u64);
+        for i in 0..n {
+            let watching = self.policies[i].watching() || self.policies[i].in_flight().is_some();
+            let simulate = self.schedule.why(i, now, horizon, watching) != Why::Skip;
+            plan.simulate[i] = simulate;
+            if simulate {
+                made += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+        let report = match self.scanner.scan(&self.targets, &plan, h.number).await {
+            Ok(r) => r,
+            Err(e) => {
+                m::error("rpc", "scan");
+                tracing::warn!(error = %e, "scan failed; retrying on the next block");
+                return;
+            }
+        };
+        let mut requests = report.requests;
+        let mut seconds = report.seconds;
+        let mut checks: Vec<(usize, CheckOutcome, Option<_>)> = Vec::new();
+        for (i, t) in report.targets.iter().enumerate() {
+            self.schedule
+                .observe(i, &self.targets[i], &t.reads, h.timestamp);
+            if let Some(c) = &t.check {
+                self.schedule.simulated(i, now);
+                checks.push((i, c.clone(), t.registry));
+            }
+        }
+        // Fresh triggers among the targets not simulated: simulate them in this block too.
+        let follow = self.schedule.follow_up(&plan.simulate);
+        if !follow.is_empty() {
+            let mut extra = ScanPlan {
+                simulate: vec![false; n],
+                registry: self.registry_ids.clone(),
+                checks_only: true,
+            };
+            for &i in &follow {
+                extra.simulate[i] = true;
+            }
+            match self.scanner.scan(&self.targets, &extra, h.number).await {
+                Ok(r) => {
+                    requests += r.requests;
+                    seconds += r.seconds;
+                    made += follow.len() as u64;
+                    skipped = skipped.saturating_sub(follow.len() as u64);
+                    for &i in &follow {
+                        if let Some(c) = &r.targets[i].check {
+                            self.schedule.simulated(i, now);
+                            checks.push((i, c.clone(), r.targets[i].registry));
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "follow-up scan failed"),
+            }
+        }
+        self.health.scanned();
+        self.last_scan = Some(h.number);
+        metrics::histogram!(names::SCAN_SECONDS).record(seconds);
+        metrics::gauge!(names::SCAN_CALLS).set(report.calls as f64);
+        metrics::gauge!(names::SCAN_TARGETS).set(n as f64);
+        metrics::counter!(names::SCAN_REQUESTS).increment(requests);
+        metrics::counter!(names::SIMULATIONS).increment(made);
+        metrics::counter!(names::SIMULATIONS_SKIPPED).increment(skipped);
+        for (i, c, registry) in checks {
+            let (needed, perform_data) = match c {
+                CheckOutcome::Answered {
+                    needed,
+                    perform_data,
+                } => (needed, perform_data),
+                CheckOutcome::Reverted(e) => {
+                    m::error("check", &e.name);
+                    tracing::debug!(target = self.targets[i].spec.name, error = %e, "checkUpkeep reverts");
+                    (false, Default::default())
+                }
+            };
+            self.needed[i] = needed;
+            let decision = self.policies[i].on_check(&CheckSeen {
+                block: h.number,
+                needed,
+                perform_data,
+                registry,
+            });
+            if let Some(decision) = decision {
+                tracing::info!(target = self.targets[i].spec.name, work = decision.work, reason = %decision.reason, "perform decided");
+                let action = Action::Perform {
+                    index: i,
+                    decision,
+                    head: h.number,
+                };
+                if self.actions.send(action).await.is_err() {
+                    tracing::warn!("the executor has stopped");
+                }
+            }
+        }
+        self.publish(h.number, made, skipped);
+    }
+
+    async fn poll_logs(&mut self, head: u64) {
+        let polled = match self.logs.poll(head).await {
+            Ok(p) => p,
+            Err(e) => {
+                m::error("logs", "poll");
+                tracing::warn!(error = %e, "reading logs failed; retrying on the next block");
+                return;
+            }
+        };
+        for s in &polled.performs {
+            if let Some(p) = self.policies.get_mut(s.target) {
+                p.on_perform_seen();
+            }
+            tracing::info!(target = self.targets[s.target].spec.name, source = %s.source, block = s.block, tx = %s.tx, "perform seen");
+        }
+        for (source, n) in &polled.by_source {
+            metrics::counter!(names::PERFORMS, "source" => source.as_str()).increment(*n);
+        }
+        metrics::counter!(names::FILLS).increment(polled.fills);
+        self.status.send_modify(|s| {
+            for (source, n) in &polled.by_source {
+                *s.performs.entry(*source).or_default() += n;
+            }
+            s.fills += polled.fills;
+        });
+    }
+
+    fn publish(&self, head: u64, made: u64, skipped: u64) {
+        let targets: Vec<TargetStatus> = self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TargetStatus {
+                name: t.spec.name.clone(),
+                kind: t.kind(),
+                mode: t.spec.mode,
+                drift_bps: self.schedule.drift_bps(i),
+                band_bps: self.schedule.band_bps(i),
+                needed: self.needed[i],
+            })
+            .collect();
+        self.status.send_modify(|s| {
+            s.head = head;
+            s.targets = targets;
+            s.simulations.0 += made;
+            s.simulations.1 += skipped;
+        });
+    }
+}
+
+/// The executor task: carries out actions one at a time, reports back to the engine.
+pub(crate) async fn execute(
+    executor: PerformExecutor,
+    check: SimulateCheck,
+    targets: Arc<Vec<Target>>,
+    mut actions: mpsc::Receiver<Action>,
+    events: mpsc::Sender<Event>,
+) {
+    let txm: Arc<TxManager> = Arc::clone(executor.txm());
+    // Per work: the first block it was seen needed and when it was decided.
+    let mut decided: HashMap<String, (u64, Instant)> = HashMap::new();
+    while let Some(action) = actions.recv().await {
+        match action {
+            Action::Perform {
+                index,
+                decision,
+                head,
+            } => {
+                let t = &targets[index];
+                let outcome = executor
+                    .perform(
+                        t.address(),
+                        t.kind(),
+                        t.gas_reserve(),
+                        &t.spec.name,
+                        &decision,
+                        head,
+                    )
+                    .await;
+                if matches!(outcome, Outcome::Sent { .. } | Outcome::Queued { .. }) {
+                    decided.insert(
+                        decision.work.clone(),
+                        (decision.trigger_block, Instant::now()),
+                    );
+                }
+                let event = Event::Executed {
+                    index,
+                    work: decision.work,
+                    outcome,
+                };
+                if events.send(event).await.is_err() {
+                    return;
+                }
+            }
+            Action::Tick { head } => match txm.tick(head, &check).await {
+                Ok(tx_events) => {
+                    for e in tx_events {
+                        if let Some(finished) = account(&e, &mut decided)
+                            && events.send(finished).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    m::error("txm", "tick");
+                    tracing::warn!(error = %e, "transaction manager tick failed; retrying next block");
+                }
+            },
+        }
+    }
+}
+
+/// Metrics and logs for a transaction manager event; the engine's event when it is final.
+fn account(e: &TxEvent, decided: &mut HashMap<String, (u64, Instant)>) -> Option<Event> {
+    match e {
+        TxEvent::Mined {
+            tx,
+            hash,
+            block,
+            success,
+            gas_used,
+            ..
+        } => {
+            let status = match tx.state {
+                TxState::Cancelled => "cancelled",
+                _ if *success => "success",
+                _ => "reverted",
+            };
+            metrics::counter!(names::MINED, "status" => status).increment(1);
+            if let Some((trigger, at)) = decided.remove(&tx.work) {
+                metrics::histogram!(names::MINED_BLOCKS)
+                    .record(block.saturating_sub(trigger) as f64);
+                metrics::histogram!(names::MINED_SECONDS).record(at.elapsed().as_secs_f64());
+            }
+            tracing::info!(work = tx.work, %hash, block, status, gas_used, "keeper transaction mined");
+            Some(Event::Finished {
+                work: tx.work.clone(),
+                state: tx.state,
+            })
+        }
+        TxEvent::Bumped { tx_id, hash, bid } => {
+            metrics::counter!(names::REPLACEMENTS).increment(1);
+            metrics::counter!(names::ATTEMPTS, "purpose" => "bump").increment(1);
+            tracing::info!(tx_id, %hash, max_fee = bid.max_fee_per_gas, tip = bid.max_priority_fee_per_gas, "replacement sent");
+            None
+        }
+        TxEvent::Cancelling { tx_id, reason } => {
+            metrics::counter!(names::CANCELS).increment(1);
+            tracing::info!(
+                tx_id,
+                reason,
+                "replacing the work with a 0-value self-transfer"
+            );
+            None
+        }
+        TxEvent::Rebroadcast { tx_id, hash } => {
+            metrics::counter!(names::REBROADCASTS).increment(1);
+            tracing::info!(tx_id, %hash, "broadcast again from the store");
+            None
+        }
+        TxEvent::Lost { tx_id, work } => {
+            m::error("txm", "nonce_used_elsewhere");
+            tracing::warn!(
+                tx_id,
+                work,
+                "another transaction took this nonce; the work is decided again"
+            );
+            Some(Event::Finished {
+                work: work.clone(),
+                state: TxState::Failed,
+            })
+        }
+        TxEvent::StuckAtCap { tx_id } => {
+            m::error("txm", "stuck_at_cap");
+            tracing::warn!(tx_id, "cannot replace within the fee cap; waiting");
+            None
+        }
+        TxEvent::Error { tx_id, what, kind } => {
+            m::error("broadcast", &kind.name());
+            tracing::warn!(tx_id, what, error = %kind, "transaction manager");
+            None
+        }
+    }
+}
+
+/// Addresses of the managers among `targets`.
+pub(crate) fn managers(targets: &[Target]) -> Vec<Address> {
+    targets
+        .iter()
+        .filter(|t| t.kind() == TargetKind::Manager)
+        .map(Target::address)
+        .collect()
+}

@@ -1,0 +1,3 @@
+//! The keeper's executors: they carry out the strategies' decisions on chain.
+
+pub mod perform;

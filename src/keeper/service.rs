@@ -1,0 +1,396 @@
+//! The keeper as a service: [`Keeper::start`] connects, checks and assembles every part from a
+//! [`KeeperConfig`] and a signer; [`Keeper::run`] serves until told to stop. `onebalancer
+//! keeper run` and `onebalancer devnet` both go through here.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use tokio::sync::{mpsc, watch};
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::{
+    chain::{
+        ChainError,
+        multicall::Multicall,
+        provider,
+        tx::{TxConfig, TxError, TxManager},
+    },
+    keeper::{
+        collect::{blocks, logs::LogsCollector, scan::Scanner},
+        config::{KeeperConfig, KeeperConfigError, Mode, StoreLocation},
+        engine::{self, Engine, Event, Status},
+        execute::perform::{PerformExecutor, SimulateCheck},
+        metrics::{self as m, Health, ServeError, names},
+        strategy::{perform::Policy, schedule::Schedule},
+        targets::{self, Target, TargetError},
+    },
+    model::gas::{BidPolicy, BumpPolicy},
+    store::{Store, StoreError, StoreSummary},
+};
+
+/// How often the keeper's balance is read.
+const BALANCE_EVERY: Duration = Duration::from_secs(30);
+
+/// Why the keeper cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum KeeperError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] KeeperConfigError),
+    /// The node.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The node serves another chain.
+    #[error(
+        "chain.chain_id = {configured} in {file}, but the node at {url} serves chain {actual} — point rpc_url at chain {configured}, or set chain_id = {actual} if that is the chain you mean"
+    )]
+    WrongChain {
+        /// The config file.
+        file: String,
+        /// The endpoint.
+        url: String,
+        /// Configured.
+        configured: u64,
+        /// What the node says.
+        actual: u64,
+    },
+    /// A target.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The transaction manager.
+    #[error(transparent)]
+    Tx(#[from] TxError),
+    /// The metrics endpoint.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// A store this build cannot open.
+    #[error(
+        "[keeper] store = {url:?} is a PostgreSQL URL; this build keeps its state in SQLite — remove store (the default is <data_dir>/keeper.sqlite) or give a SQLite path"
+    )]
+    Postgres {
+        /// The URL (credentials removed).
+        url: String,
+    },
+    /// A read at start failed.
+    #[error("{what} failed: {reason} — check the RPC endpoint")]
+    Read {
+        /// What was read.
+        what: String,
+        /// The node's answer.
+        reason: String,
+    },
+    /// The scheduler.
+    #[error("cannot start the keeper's scheduler: {0}")]
+    Scheduler(String),
+}
+
+/// A started keeper, ready to [`Keeper::run`].
+pub struct Keeper {
+    chain_id: u64,
+    address: Address,
+    store: Store,
+    targets: Arc<Vec<Target>>,
+    reader: DynProvider,
+    engine: Engine,
+    executor: PerformExecutor,
+    check: SimulateCheck,
+    events: (mpsc::Sender<Event>, mpsc::Receiver<Event>),
+    actions: mpsc::Receiver<engine::Action>,
+    status: watch::Receiver<Status>,
+    poll: Duration,
+    min_balance: U256,
+    metrics: Option<m::Server>,
+}
+
+impl std::fmt::Debug for Keeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keeper")
+            .field("chain_id", &self.chain_id)
+            .field("address", &self.address)
+            .field("targets", &self.targets.len())
+            .finish()
+    }
+}
+
+impl Keeper {
+    /// Connects to the node, checks the chain, opens the store, reads every target, resumes
+    /// the transaction manager and starts `/metrics` — nothing is sent yet.
+    pub async fn start(
+        config: &KeeperConfig,
+        signer: PrivateKeySigner,
+    ) -> Result<Self, KeeperError> {
+        config.validate()?;
+        let url = config.rpc_url()?.to_string();
+        let actual = provider::chain_id_of(&url).await?;
+        if actual != config.chain.chain_id {
+            return Err(KeeperError::WrongChain {
+                file: config.file().to_string(),
+                url: provider::redact(&url),
+                configured: config.chain.chain_id,
+                actual,
+            });
+        }
+        let chain_id = actual;
+        let reader = provider::read_only_with_timeout(&url, config.request_timeout())?;
+        let contracts = config.contracts()?;
+        let store = open_store(config).await?;
+        let address = signer.address();
+        let head = reader
+            .get_block_number()
+            .await
+            .map_err(|e| KeeperError::Read {
+                what: "eth_blockNumber".into(),
+                reason: e.to_string(),
+            })?;
+        let multicall = Multicall::new(
+            reader.clone(),
+            contracts.multicall3,
+            config.chain.call_gas_cap,
+        );
+        let specs = config.targets()?;
+        let targets = targets::sync(&multicall, specs, address, head).await?;
+        let txm = Arc::new(
+            TxManager::start(
+                reader.clone(),
+                signer,
+                chain_id,
+                store.clone(),
+                tx_config(config),
+            )
+            .await?,
+        );
+        let handle = m::recorder();
+        let health = Arc::new(Health::new(config.head_stale(), config.scan_stale()));
+        let metrics = match (config.metrics_listen()?, handle) {
+            (Some(addr), Some(handle)) => Some(m::serve(addr, handle, Arc::clone(&health)).await?),
+            _ => None,
+        };
+        let registry_ids = targets
+            .iter()
+            .map(|t| match (t.spec.mode, contracts.registry) {
+                (Mode::Fallback, Some(_)) => t.spec.upkeep_id,
+                _ => None,
+            })
+            .collect();
+        let targets = Arc::new(targets);
+        let policies = targets
+            .iter()
+            .map(|t| {
+                Policy::new(
+                    chain_id,
+                    t.address(),
+                    t.kind(),
+                    t.spec.mode,
+                    t.spec.grace_blocks,
+                )
+            })
+            .collect();
+        let scanner = Scanner::new(multicall, contracts.registry, &targets);
+        let logs = LogsCollector::new(
+            reader.clone(),
+            store.clone(),
+            chain_id,
+            address,
+            contracts.registry,
+            contracts.keystone_forwarder,
+            &targets,
+        );
+        logs.start_at(head).await.map_err(|e| KeeperError::Read {
+            what: "the log cursor".into(),
+            reason: e.to_string(),
+        })?;
+        let (status_tx, status) = watch::channel(Status::default());
+        let (actions_tx, actions) = mpsc::channel(256);
+        let events = mpsc::channel(256);
+        let engine = Engine {
+            policies,
+            schedule: Schedule::new(
+                &targets,
+                config.scan.forecast,
+                config.max_skip().as_secs_f64(),
+            ),
+            scanner,
+            logs,
+            registry_ids,
+            every_blocks: config.scan.every_blocks,
+            health,
+            status: status_tx,
+            actions: actions_tx,
+            last_scan: None,
+            last_head: None,
+            block_time_s: config.poll_interval().as_secs_f64().max(1.0),
+            needed: vec![false; targets.len()],
+            targets: Arc::clone(&targets),
+        };
+        let executor = PerformExecutor::new(
+            reader.clone(),
+            Arc::clone(&txm),
+            store.clone(),
+            chain_id,
+            config.perform.gas_margin_percent,
+        );
+        let check = SimulateCheck::new(reader.clone(), address, engine::managers(&targets));
+        Ok(Self {
+            chain_id,
+            address,
+            store,
+            targets,
+            reader,
+            engine,
+            executor,
+            check,
+            events,
+            actions,
+            status,
+            poll: config.poll_interval(),
+            min_balance: config.keeper.min_balance_wei,
+            metrics,
+        })
+    }
+
+    /// The keeper's address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The targets served, as read from the chain.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Where `/metrics` and `/healthz` listen, if they do.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|s| s.addr)
+    }
+
+    /// The live status.
+    pub fn status(&self) -> watch::Receiver<Status> {
+        self.status.clone()
+    }
+
+    /// Serves until `stop` completes; returns the store's summary.
+    pub async fn run(self, stop: impl Future<Output = ()>) -> Result<StoreSummary, KeeperError> {
+        let Self {
+            chain_id,
+            address,
+            store,
+            targets,
+            reader,
+            mut engine,
+            executor,
+            check,
+            events: (events_tx, mut events),
+            actions,
+            poll,
+            min_balance,
+            metrics: _metrics,
+            ..
+        } = self;
+        let (blocks_tx, mut blocks) = mpsc::channel(64);
+        let collector = tokio::spawn(blocks::run(reader.clone(), poll, blocks_tx));
+        let executing = tokio::spawn(engine::execute(
+            executor, check, targets, actions, events_tx,
+        ));
+        let scheduler = jobs(reader, address, min_balance).await?;
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), "keeper running");
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                Some(b) = blocks.recv() => engine.on_event(Event::Block(b)).await,
+                Some(e) = events.recv() => engine.on_event(e).await,
+                else => break,
+            }
+        }
+        collector.abort();
+        drop(engine);
+        // The executor finishes the action in hand (a send is persisted before it goes out).
+        let _ = tokio::time::timeout(Duration::from_secs(10), executing).await;
+        let mut scheduler = scheduler;
+        if let Err(e) = scheduler.shutdown().await {
+            tracing::debug!(error = %e, "scheduler shutdown");
+        }
+        Ok(store.summary(chain_id).await?)
+    }
+}
+
+fn tx_config(config: &KeeperConfig) -> TxConfig {
+    let cap = u128::try_from(config.tx.max_fee_per_gas_wei).unwrap_or(u128::MAX);
+    TxConfig {
+        bid: BidPolicy {
+            max_fee_per_gas: cap,
+            ..BidPolicy::default()
+        },
+        bump: BumpPolicy {
+            percent: config.tx.bump_percent,
+            min_wei: u128::try_from(config.tx.bump_min_wei).unwrap_or(u128::MAX),
+            max_fee_per_gas: cap,
+        },
+        bump_after_blocks: config.tx.bump_after_blocks,
+        fee_history_blocks: config.tx.fee_history_blocks,
+        tip_percentile: f64::from(config.tx.tip_percentile),
+        max_attempts: config.tx.max_attempts,
+    }
+}
+
+async fn open_store(config: &KeeperConfig) -> Result<Store, KeeperError> {
+    match config.store_location()? {
+        StoreLocation::Sqlite(path) => Ok(Store::open(&path.to_string_lossy()).await?),
+        StoreLocation::Postgres(url) => Err(KeeperError::Postgres {
+            url: provider::redact(&url),
+        }),
+    }
+}
+
+/// The periodic jobs: the keeper's balance.
+async fn jobs(
+    reader: DynProvider,
+    address: Address,
+    min_balance: U256,
+) -> Result<JobScheduler, KeeperError> {
+    let scheduler = JobScheduler::new()
+        .await
+        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
+    let job = Job::new_repeated_async(BALANCE_EVERY, move |_id, _sched| {
+        let reader = reader.clone();
+        Box::pin(async move { balance(&reader, address, min_balance).await })
+    })
+    .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
+    scheduler
+        .add(job)
+        .await
+        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
+    scheduler
+        .start()
+        .await
+        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
+    Ok(scheduler)
+}
+
+async fn balance(reader: &DynProvider, address: Address, min_balance: U256) {
+    match reader.get_balance(address).await {
+        Ok(b) => {
+            let eth: f64 = b.to_string().parse().unwrap_or(0.0) / 1e18;
+            metrics::gauge!(names::BALANCE_ETH).set(eth);
+            if b < min_balance {
+                tracing::warn!(keeper = %address, balance_wei = %b, min_balance_wei = %min_balance, "the keeper's balance is below keeper.min_balance_wei — fund it");
+            }
+        }
+        Err(e) => {
+            m::error("rpc", "balance");
+            tracing::warn!(error = %e, "cannot read the keeper's balance");
+        }
+    }
+}
