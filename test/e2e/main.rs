@@ -21,3 +21,4 @@ mod hub;
 mod keeper_devnet;
 mod slither_gate;
 mod support;
+mod txm;

@@ -445,14 +445,28 @@ impl TxManager {
                 Validity::Unknown(_) => Ok(Vec::new()),
             };
         };
-        if latest.state != AttemptState::Broadcast {
-            return self.rebroadcast(&tx, &latest, head).await;
-        }
         let since = latest.last_broadcast_block.unwrap_or(latest.created_block);
-        if head.saturating_sub(since) < self.config.bump_after_blocks {
-            if head > since && !self.known(latest.hash).await? {
-                return self.rebroadcast(&tx, &latest, head).await;
+        let due = head.saturating_sub(since) >= self.config.bump_after_blocks;
+        if latest.state != AttemptState::Broadcast
+            || (!due && head > since && !self.known(latest.hash).await?)
+        {
+            let events = self.rebroadcast(&tx, &latest, head).await?;
+            // A node that refuses the stored bytes because the base fee rose above their fee cap
+            // (anvil evicts such transactions; others refuse them again) needs a replacement now,
+            // not after `bump_after_blocks`.
+            let outbid = events.iter().any(|e| {
+                matches!(
+                    e,
+                    TxEvent::Error {
+                        kind: SendErrorKind::FeeCapTooLow | SendErrorKind::ReplacementUnderpriced,
+                        ..
+                    }
+                )
+            });
+            if !outbid {
+                return Ok(events);
             }
+        } else if !due {
             return Ok(Vec::new());
         }
         if latest.purpose == AttemptPurpose::Cancel {
