@@ -193,6 +193,14 @@ impl Engine {
             let dt = (h.timestamp - prev.timestamp) as f64 / (h.number - prev.number) as f64;
             self.block_time_s = 0.8 * self.block_time_s + 0.2 * dt.max(0.001);
         }
+        if self.last_scan.is_some_and(|s| h.number < s) {
+            // The chain went back (a node restarted from an older state): scan from here.
+            tracing::warn!(
+                head = h.number,
+                "the chain head went back; scanning from it"
+            );
+            self.last_scan = None;
+        }
         self.last_head = Some(h);
         if self
             .last_scan

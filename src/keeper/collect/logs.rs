@@ -153,7 +153,20 @@ impl LogsCollector {
     /// Reads, records and returns everything from the cursor to `head` (at most
     /// [`MAX_RANGE`] blocks; the rest on the next poll).
     pub async fn poll(&self, head: u64) -> Result<Polled, LogsError> {
-        let from = self.start_at(head).await? + 1;
+        let mut from = self.start_at(head).await? + 1;
+        if from > head + 1 {
+            // The chain is behind what was read (a node restarted from an older state, a
+            // reorg): read again from its head on.
+            tracing::warn!(
+                cursor = from - 1,
+                head,
+                "the chain is behind the log cursor; reading from its head"
+            );
+            self.store
+                .set_cursor(self.chain_id, CURSOR, head.saturating_sub(1))
+                .await?;
+            from = head;
+        }
         if from > head {
             return Ok(Polled {
                 to: head,
