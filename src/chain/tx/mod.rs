@@ -25,9 +25,12 @@
 
 pub mod error;
 mod manager;
+mod replace;
 pub mod sign;
+mod types;
 
 pub use error::SendErrorKind;
-pub use manager::{
-    Request, Submitted, TRANSFER_GAS, TxConfig, TxError, TxEvent, TxManager, Validity, WorkCheck,
+pub use manager::TxManager;
+pub use types::{
+    Request, Submitted, TRANSFER_GAS, TxConfig, TxError, TxEvent, Validity, WorkCheck,
 };
