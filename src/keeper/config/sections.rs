@@ -53,7 +53,7 @@ pub struct KeeperSection {
     /// A SQLite path, or a `sqlite:`/`postgres:` URL, instead of `<data_dir>/keeper.sqlite`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
-    /// The keeper warns, then refuses to send, below this balance (wei).
+    /// `check-config` refuses, and the running keeper warns, below this balance (wei).
     #[serde(with = "values::wei")]
     pub min_balance_wei: U256,
 }
