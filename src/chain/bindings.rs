@@ -239,6 +239,7 @@ sol! {
         function getMinBalance(uint256 id) external view returns (uint96);
         function addFunds(uint256 id, uint96 amount) external payable;
         function cancelUpkeep(uint256 id) external;
+        function pauseUpkeep(uint256 id) external;
     }
 
     /// The Chainlink Automation registrar 2.3.

@@ -52,6 +52,7 @@ pub fn spawn_devnet(manifest_path: &Path, env: &[(&str, &str)]) -> (Child, Manif
     .env_remove("ONEBALANCER_DEVNET_KEEPER_MODE")
     .env_remove("ONEBALANCER_DEVNET_COOLDOWN_SECS")
     .env_remove("ONEBALANCER_DEVNET_ORDER_TTL_SECS")
+    .env_remove("ONEBALANCER_DEVNET_GRACE_BLOCKS")
     // Tests run devnets side by side: each keeper's /metrics on a port of its own.
     .env("ONEBALANCER_KEEPER__METRICS__LISTEN", "127.0.0.1:0")
     .stdout(Stdio::piped())

@@ -357,6 +357,74 @@ async fn primary_mode_performs_every_trigger_within_two_blocks() {
     );
 }
 
+#[tokio::test]
+async fn a_paused_upkeep_is_performed_by_the_fallback_at_once_not_after_its_grace() {
+    // Grace 20 blocks: only the registry's own check saying UPKEEP_PAUSED makes the keeper act
+    // early.
+    let (dir, child, manifest, demo, reader) = up(&[
+        ("ONEBALANCER_DEVNET_PRICE_SECS", "0"),
+        ("ONEBALANCER_DEVNET_GRACE_BLOCKS", "20"),
+    ])
+    .await;
+    let drift = &demo.balancers[0];
+    let id = drift.upkeep.as_ref().unwrap().id;
+    let registry = manifest.address("registry").unwrap();
+    let admin = manifest.deployer.unwrap();
+    let pause = onebalancer::chain::bindings::AutomationRegistry2_3::pauseUpkeepCall { id };
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .from(admin)
+        .to(registry)
+        .input(alloy::sol_types::SolCall::abi_encode(&pause).into());
+    let r = reader
+        .send_transaction(tx)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(r.status(), "pauseUpkeep");
+    // WBTC +10 %: both balancers need a rebalance; the DON performs the unpaused one.
+    let feed = onebalancer::chain::bindings::MockV3Aggregator::new(demo.assets[2].feed, &reader);
+    let up = feed
+        .updateAnswer(alloy::primitives::I256::try_from(6_600_000_000_000i64).unwrap())
+        .from(admin)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(up.status());
+    wait_for(
+        &reader,
+        &demo,
+        Duration::from_secs(60),
+        "the paused upkeep performed",
+        |b, _| b.iter().any(|p| p.target == drift.address),
+    )
+    .await;
+    let (bundles, _) = performs(&reader, &demo).await;
+    let p = bundles.iter().find(|p| p.target == drift.address).unwrap();
+    assert_eq!(
+        p.from, KEEPER,
+        "the paused upkeep was performed by the keeper"
+    );
+    let delay = p.block - trigger(&reader, drift.address, p.block).await;
+    println!("paused upkeep, fallback with grace 20: performed {delay} blocks after its trigger");
+    assert!(
+        delay <= 3,
+        "{delay} blocks: the keeper waited for its grace"
+    );
+    // The unpaused TimeBalancer was Chainlink's.
+    let time = &demo.balancers[1];
+    if let Some(t) = bundles.iter().find(|p| p.target == time.address) {
+        assert_ne!(t.from, KEEPER);
+    }
+    let out = ctrl_c(child);
+    let (s, _) = summary(&out, dir.path());
+    assert_eq!(s.double_trades, 0);
+}
+
 /// The chain's and the summary's account of a race: every epoch traded once, duplicates counted,
 /// and every keeper transaction that lost a race reverted cheaply.
 async fn race(env: &[(&str, &str)], secs: u64, label: &str) -> (DevnetSummary, usize) {

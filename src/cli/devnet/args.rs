@@ -60,7 +60,7 @@ pub struct DevnetArgs {
     #[arg(long, env = "ONEBALANCER_DEVNET_KEEPER_MODE", value_enum, default_value_t = KeeperModeArg::Fallback)]
     pub keeper_mode: KeeperModeArg,
     /// Fallback: blocks `upkeepNeeded` must hold with no perform seen before the keeper acts.
-    #[arg(long, value_name = "N", default_value_t = 3,
+    #[arg(long, env = "ONEBALANCER_DEVNET_GRACE_BLOCKS", value_name = "N", default_value_t = 3,
           value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub grace_blocks: u64,
     /// Run no keeper (the DON alone, or nobody with --don-stopped).
