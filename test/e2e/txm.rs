@@ -301,3 +301,113 @@ async fn the_same_work_is_never_sent_twice() {
     assert_eq!(reader.get_transaction_count(txm.sender()).await.unwrap(), 1);
     drop(chain);
 }
+
+/// The work is no longer needed.
+struct Done;
+
+impl WorkCheck for Done {
+    fn check<'a>(&'a self, _: &'a TxRecord) -> Pin<Box<dyn Future<Output = Validity> + Send + 'a>> {
+        Box::pin(async { Validity::NotNeeded("StaleEpoch(given: 3, current: 4)".into()) })
+    }
+}
+
+/// Mines blocks at base fee `base` and ticks until the transaction is final.
+async fn until_final(
+    reader: &DynProvider,
+    txm: &TxManager,
+    check: &dyn WorkCheck,
+    base: u128,
+) -> Vec<TxEvent> {
+    let mut all = Vec::new();
+    for _ in 0..20 {
+        reader
+            .anvil_set_next_block_base_fee_per_gas(base)
+            .await
+            .unwrap();
+        let head = mine(reader).await;
+        let events = txm.tick(head, check).await.unwrap();
+        let done = events.iter().any(|e| matches!(e, TxEvent::Mined { .. }));
+        all.extend(events);
+        if done {
+            break;
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn work_no_longer_needed_is_replaced_by_a_zero_value_self_transfer() {
+    let (chain, reader, txm, store) = setup(LocalChain::endpoint).await;
+    let Submitted::Sent { tx, .. } = txm.submit(request("w/cancel", 0)).await.unwrap() else {
+        panic!("not sent")
+    };
+    let first = store.tx(tx.id).await.unwrap().unwrap().attempts[0].max_fee_per_gas;
+    // The base fee passes the bid: the manager re-simulates before replacing, finds the work
+    // done, and cancels instead.
+    let events = until_final(&reader, &txm, &Done, first * 3 / 2).await;
+    assert!(
+        events.iter().any(
+            |e| matches!(e, TxEvent::Cancelling { reason, .. } if reason.contains("StaleEpoch"))
+        ),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            TxEvent::Mined {
+                purpose: AttemptPurpose::Cancel,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    let t = store.tx(tx.id).await.unwrap().unwrap();
+    assert_eq!(t.state, TxState::Cancelled);
+    let cancel = t.attempts.last().unwrap();
+    assert_eq!(cancel.purpose, AttemptPurpose::Cancel);
+    // The nonce is used, by a 21,000-gas transfer to itself.
+    assert_eq!(reader.get_transaction_count(txm.sender()).await.unwrap(), 1);
+    let r = reader
+        .get_transaction_receipt(cancel.hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.gas_used, 21_000);
+    assert_eq!(r.to, Some(txm.sender()));
+    drop(chain);
+}
+
+#[tokio::test]
+async fn a_bump_past_the_fee_cap_cancels_the_work() {
+    let chain = LocalChain::start(&project().anvil().unwrap(), &["--no-mining"]).unwrap();
+    let reader =
+        provider::read_only_with_timeout(&chain.endpoint(), Duration::from_secs(5)).unwrap();
+    let store = Store::open_in_memory().await.unwrap();
+    // The first bid is 2 × 1 gwei + tip; the cap leaves no room for a +10 % replacement.
+    let mut c = config();
+    c.bid.max_fee_per_gas = 2_050_000_000;
+    c.bump.max_fee_per_gas = 2_050_000_000;
+    let txm = TxManager::start(
+        reader.clone(),
+        chain.dev_signer(1).unwrap(),
+        31337,
+        store.clone(),
+        c,
+    )
+    .await
+    .unwrap();
+    let Submitted::Sent { tx, .. } = txm.submit(request("w/cap", 0)).await.unwrap() else {
+        panic!("not sent")
+    };
+    let first = store.tx(tx.id).await.unwrap().unwrap().attempts[0].max_fee_per_gas;
+    let events = until_final(&reader, &txm, &Always, first + first / 50).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TxEvent::Cancelling { reason, .. } if reason.contains("fee cap"))),
+        "{events:?}"
+    );
+    let t = store.tx(tx.id).await.unwrap().unwrap();
+    assert_eq!(t.state, TxState::Cancelled, "{:?}", t.attempts);
+    drop(chain);
+}

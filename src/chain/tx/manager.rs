@@ -270,8 +270,10 @@ impl TxManager {
                 Validity::Unknown(_) => Ok(Vec::new()),
             };
         };
+        // A replacement is due `bump_after_blocks` after the attempt was signed: broadcasting
+        // the same bytes again (a dropped transaction) does not restart the clock.
         let since = latest.last_broadcast_block.unwrap_or(latest.created_block);
-        let due = head.saturating_sub(since) >= self.config.bump_after_blocks;
+        let due = head.saturating_sub(latest.created_block) >= self.config.bump_after_blocks;
         if latest.state != AttemptState::Broadcast
             || (!due && head > since && !self.known(latest.hash).await?)
         {
