@@ -222,17 +222,7 @@ pub async fn sync(
         let found = match (assets, fleet) {
             (Some(assets), _) => Found::Balancer(Portfolio {
                 address: s.address,
-                assets: assets
-                    .iter()
-                    .map(|a| AssetInfo {
-                        token: a.token,
-                        feed: a.feed,
-                        token_decimals: a.tokenDecimals,
-                        feed_decimals: a.feedDecimals,
-                        heartbeat: a.heartbeat,
-                        stable: a.stable,
-                    })
-                    .collect(),
+                assets: assets.iter().map(asset_info).collect(),
                 interval: decode::<Balancer::intervalCall>(&o[4]).unwrap_or(0),
                 dust_floor_bps: decode::<Balancer::dustFloorBpsCall>(&o[5]).unwrap_or(0),
             }),
@@ -348,19 +338,24 @@ async fn read_portfolios(
             assets: decode::<Balancer::assetsCall>(&o[0])
                 .unwrap_or_default()
                 .iter()
-                .map(|a| AssetInfo {
-                    token: a.token,
-                    feed: a.feed,
-                    token_decimals: a.tokenDecimals,
-                    feed_decimals: a.feedDecimals,
-                    heartbeat: a.heartbeat,
-                    stable: a.stable,
-                })
+                .map(asset_info)
                 .collect(),
             interval: decode::<Balancer::intervalCall>(&o[1]).unwrap_or(0),
             dust_floor_bps: decode::<Balancer::dustFloorBpsCall>(&o[2]).unwrap_or(0),
         })
         .collect())
+}
+
+/// An asset as the balancer's `assets()` returns it.
+fn asset_info(a: &crate::chain::ours::balancer::IBalancer::Asset) -> AssetInfo {
+    AssetInfo {
+        token: a.token,
+        feed: a.feed,
+        token_decimals: a.tokenDecimals,
+        feed_decimals: a.feedDecimals,
+        heartbeat: a.heartbeat,
+        stable: a.stable,
+    }
 }
 
 enum Found {

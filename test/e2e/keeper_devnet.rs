@@ -186,6 +186,26 @@ async fn wait_for(
     }
 }
 
+/// Waits (90 s at most) until both standalone balancers and the fleet were performed, by `who`
+/// when given.
+async fn every_target_performed(reader: &DynProvider, demo: &DemoRecord, who: Option<Address>) {
+    let fleet = demo.fleet.as_ref().unwrap().manager;
+    let by = |p: &OnChain| who.is_none_or(|w| p.from == w);
+    wait_for(
+        reader,
+        demo,
+        Duration::from_secs(90),
+        "every target performed",
+        |b, r| {
+            demo.balancers
+                .iter()
+                .all(|x| b.iter().any(|p| p.target == x.address && by(p)))
+                && r.iter().any(|p| p.target == fleet && by(p))
+        },
+    )
+    .await;
+}
+
 /// Every (balancer, epoch) published once.
 fn each_epoch_once(bundles: &[OnChain]) -> usize {
     let mut seen: BTreeMap<(Address, u32), usize> = BTreeMap::new();
@@ -237,20 +257,7 @@ async fn a_silent_chainlink_is_covered_by_the_fallback_within_grace_plus_two_blo
         ("ONEBALANCER_DEVNET_PRICE_SEED", "3"),
     ])
     .await;
-    let fleet = demo.fleet.as_ref().unwrap().manager;
-    wait_for(
-        &reader,
-        &demo,
-        Duration::from_secs(90),
-        "keeper performs",
-        |b, r| {
-            demo.balancers
-                .iter()
-                .all(|x| b.iter().any(|p| p.target == x.address && p.from == KEEPER))
-                && r.iter().any(|p| p.target == fleet && p.from == KEEPER)
-        },
-    )
-    .await;
+    every_target_performed(&reader, &demo, Some(KEEPER)).await;
     let delays = keeper_delays(&reader, &demo).await;
     let (median, max) = median_max(&delays);
     println!(
@@ -284,20 +291,7 @@ async fn an_active_chainlink_leaves_the_fallback_keeper_nothing_to_send() {
         ("ONEBALANCER_DEVNET_PRICE_SEED", "3"),
     ])
     .await;
-    let fleet = demo.fleet.as_ref().unwrap().manager;
-    wait_for(
-        &reader,
-        &demo,
-        Duration::from_secs(90),
-        "Chainlink performs",
-        |b, r| {
-            demo.balancers
-                .iter()
-                .all(|x| b.iter().any(|p| p.target == x.address))
-                && r.iter().any(|p| p.target == fleet)
-        },
-    )
-    .await;
+    every_target_performed(&reader, &demo, None).await;
     // Some more blocks with the keeper watching.
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(
@@ -326,20 +320,7 @@ async fn primary_mode_performs_every_trigger_within_two_blocks() {
         ("ONEBALANCER_DEVNET_PRICE_SEED", "3"),
     ])
     .await;
-    let fleet = demo.fleet.as_ref().unwrap().manager;
-    wait_for(
-        &reader,
-        &demo,
-        Duration::from_secs(90),
-        "keeper performs",
-        |b, r| {
-            demo.balancers
-                .iter()
-                .all(|x| b.iter().any(|p| p.target == x.address && p.from == KEEPER))
-                && r.iter().any(|p| p.target == fleet && p.from == KEEPER)
-        },
-    )
-    .await;
+    every_target_performed(&reader, &demo, Some(KEEPER)).await;
     let delays = keeper_delays(&reader, &demo).await;
     let (median, max) = median_max(&delays);
     println!(

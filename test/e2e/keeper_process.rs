@@ -109,6 +109,30 @@ async fn keeper_performs(reader: &DynProvider, demo: &DemoRecord) -> Vec<OnChain
         .collect()
 }
 
+/// Whether the keeper has performed every target (both balancers and the fleet's round).
+async fn keeper_served_all(reader: &DynProvider, demo: &DemoRecord) -> bool {
+    let mut done: Vec<Address> = keeper_performs(reader, demo)
+        .await
+        .iter()
+        .map(|p| p.target)
+        .collect();
+    done.sort();
+    done.dedup();
+    done.len() > demo.balancers.len()
+}
+
+/// Waits up to `limit` until the keeper has performed every target.
+async fn until_keeper_served_all(reader: &DynProvider, demo: &DemoRecord, limit: Duration) {
+    let started = Instant::now();
+    while !keeper_served_all(reader, demo).await {
+        assert!(
+            started.elapsed() < limit,
+            "the keeper did not serve every target within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 /// Every (balancer, epoch) published at most once, and the keeper's nonce equal to the store's
 /// finished transactions: nothing twice, nothing stuck, nothing lost.
 async fn consistent(reader: &DynProvider, demo: &DemoRecord, store: &Path) -> u64 {
@@ -211,22 +235,12 @@ async fn sigkill_between_broadcast_and_receipt_then_restart_sends_each_perform_o
     );
 
     k = keeper(dir.path(), None, "second");
-    let targets = demo.balancers.len() + 1;
     mine_until(
         &reader,
         Duration::from_millis(600),
         Duration::from_secs(90),
         "every target performed",
-        || async {
-            let mut done: Vec<Address> = keeper_performs(&reader, &demo)
-                .await
-                .iter()
-                .map(|p| p.target)
-                .collect();
-            done.sort();
-            done.dedup();
-            done.len() >= targets
-        },
+        || keeper_served_all(&reader, &demo),
     )
     .await;
     for _ in 0..3 {
@@ -310,25 +324,7 @@ async fn an_rpc_failing_for_30_seconds_is_survived_and_health_says_so() {
         |s| s == 200,
     )
     .await;
-    let targets = demo.balancers.len() + 1;
-    let started = Instant::now();
-    loop {
-        let mut done: Vec<Address> = keeper_performs(&reader, &demo)
-            .await
-            .iter()
-            .map(|p| p.target)
-            .collect();
-        done.sort();
-        done.dedup();
-        if done.len() >= targets {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "performs after the outage: {done:?}"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    until_keeper_served_all(&reader, &demo, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     signal(&k, "-TERM");
     assert!(k.wait().unwrap().success());
@@ -349,25 +345,8 @@ async fn a_node_restarted_from_a_dump_of_its_state_is_served_on() {
     let proxy = RpcProxy::start(&url).unwrap();
     let mut k = keeper(dir.path(), Some(&proxy.url()), "run");
     move_wbtc(&a, &demo, 1_000).await;
+    until_keeper_served_all(&a, &demo, Duration::from_secs(60)).await;
     let targets = demo.balancers.len() + 1;
-    let started = Instant::now();
-    loop {
-        let mut done: Vec<Address> = keeper_performs(&a, &demo)
-            .await
-            .iter()
-            .map(|p| p.target)
-            .collect();
-        done.sort();
-        done.dedup();
-        if done.len() >= targets {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "first performs: {done:?}"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let first = keeper_performs(&a, &demo).await.len();
     let height = a.get_block_number().await.unwrap();

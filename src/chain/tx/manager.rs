@@ -92,6 +92,24 @@ impl TxManager {
             .await?)
     }
 
+    /// Finishes `tx_id` as failed — its nonce was taken by a transaction that is not ours — and
+    /// raises the counter to the chain's.
+    async fn give_up(&self, tx_id: i64) -> Result<(), TxError> {
+        self.store
+            .finish_tx(
+                tx_id,
+                Finish {
+                    state: TxState::Failed,
+                    mined_hash: None,
+                    block: None,
+                    gas_used: None,
+                },
+            )
+            .await?;
+        self.sync_nonce().await?;
+        Ok(())
+    }
+
     /// Persists and sends `req`, unless its work already has a transaction.
     pub async fn submit(&self, req: Request) -> Result<Submitted, TxError> {
         let _writer = self.lock.lock().await;
@@ -129,18 +147,7 @@ impl TxManager {
                     });
                 }
                 Some(SendErrorKind::NonceTooLow) => {
-                    self.store
-                        .finish_tx(
-                            tx.id,
-                            Finish {
-                                state: TxState::Failed,
-                                mined_hash: None,
-                                block: None,
-                                gas_used: None,
-                            },
-                        )
-                        .await?;
-                    self.sync_nonce().await?;
+                    self.give_up(tx.id).await?;
                 }
                 Some(error) => return Ok(Submitted::Queued { tx, error }),
             }
@@ -227,18 +234,7 @@ impl TxManager {
             }]);
         }
         // No attempt of ours was mined at this nonce: another transaction with this key took it.
-        self.store
-            .finish_tx(
-                tx.id,
-                Finish {
-                    state: TxState::Failed,
-                    mined_hash: None,
-                    block: None,
-                    gas_used: None,
-                },
-            )
-            .await?;
-        self.sync_nonce().await?;
+        self.give_up(tx.id).await?;
         Ok(vec![TxEvent::Lost {
             tx_id: tx.id,
             work: tx.work,
