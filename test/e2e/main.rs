@@ -19,5 +19,6 @@ mod errors;
 mod forecast;
 mod hub;
 mod keeper_devnet;
+mod keeper_errors;
 mod slither_gate;
 mod support;
