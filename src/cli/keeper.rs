@@ -27,6 +27,7 @@ pub enum KeeperCommand {
     /// mode, after the grace blocks in fallback mode — through the keeper's own transaction
     /// manager, and record everything in the store. The signing key comes from
     /// ONEBALANCER_PRIVATE_KEY, or the [keeper] keystore with ONEBALANCER_KEYSTORE_PASSWORD.
+    /// Refuses to start on anything check-config refuses.
     Run(ConfigArg),
     /// Check a configuration without sending anything: the file, the node and its chain id, the
     /// key, every target's code and kind, the keeper's allow-listing on every target, its
@@ -49,7 +50,9 @@ pub async fn run(args: KeeperArgs) -> eyre::Result<()> {
     match args.command {
         KeeperCommand::Run(a) => {
             let config = KeeperConfig::load(&a.config)?;
-            config.validate()?;
+            // Refuse at start whatever check-config refuses (a keeper not allow-listed, too
+            // small a balance, …), before the store is created or anything is sent.
+            check::check_config(&config).await?;
             let key = signer::load_signer(config.keystore_path().as_deref())?;
             let keeper = Keeper::start(&config, key).await?;
             output::line(&format!(

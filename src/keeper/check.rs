@@ -19,7 +19,7 @@ use crate::{
     chain::{multicall::Multicall, provider, signer},
     keeper::{
         config::{KeeperConfig, Mode},
-        service::KeeperError,
+        service::{self, KeeperError},
         targets::{self, Body},
     },
 };
@@ -89,9 +89,7 @@ pub enum CheckError {
 pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
     config.validate().map_err(KeeperError::from)?;
     let url = config.rpc_url().map_err(KeeperError::from)?.to_string();
-    let actual = provider::chain_id_of(&url)
-        .await
-        .map_err(KeeperError::from)?;
+    let actual = service::node_chain_id(config, &url).await?;
     let chain_id = config.chain.chain_id;
     if actual != chain_id {
         return Err(KeeperError::WrongChain {

@@ -21,7 +21,7 @@ use crate::{
     },
     keeper::{
         collect::{blocks, logs::LogsCollector, scan::Scanner},
-        config::{KeeperConfig, KeeperConfigError, Mode, StoreLocation},
+        config::{KeeperConfig, KeeperConfigError, Mode, RPC_URL_ENV, StoreLocation},
         engine::{self, Engine, Event, Status},
         execute::perform::{PerformExecutor, SimulateCheck},
         metrics::{self as m, Health, ServeError, names},
@@ -44,6 +44,19 @@ pub enum KeeperError {
     /// The node.
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// The node does not answer (the URL and the reason with paths and queries removed: they
+    /// often hold API keys).
+    #[error(
+        "cannot reach the RPC at {url} (chain.rpc_url in {file}): {reason} — check [chain] rpc_url (or {RPC_URL_ENV}, which wins over it) and that the node is running"
+    )]
+    Unreachable {
+        /// The config file.
+        file: String,
+        /// The endpoint, redacted.
+        url: String,
+        /// The transport's message, redacted.
+        reason: String,
+    },
     /// The node serves another chain.
     #[error(
         "chain.chain_id = {configured} in {file}, but the node at {url} serves chain {actual} — point rpc_url at chain {configured}, or set chain_id = {actual} if that is the chain you mean"
@@ -128,7 +141,7 @@ impl Keeper {
     ) -> Result<Self, KeeperError> {
         config.validate()?;
         let url = config.rpc_url()?.to_string();
-        let actual = provider::chain_id_of(&url).await?;
+        let actual = node_chain_id(config, &url).await?;
         if actual != config.chain.chain_id {
             return Err(KeeperError::WrongChain {
                 file: config.file().to_string(),
@@ -324,6 +337,27 @@ impl Keeper {
         }
         Ok(store.summary(chain_id).await?)
     }
+}
+
+/// The chain id the node at `url` (the config's `rpc_url`) serves; a node that does not answer
+/// is reported against `chain.rpc_url`, without the URL's path or query.
+pub(crate) async fn node_chain_id(config: &KeeperConfig, url: &str) -> Result<u64, KeeperError> {
+    provider::chain_id_of(url).await.map_err(|e| match e {
+        ChainError::Unreachable { reason, .. } => {
+            let redacted = provider::redact(url);
+            let mut reason = reason;
+            // The transport names the URL as parsed (a bare host gets a `/`), or as given.
+            if let Ok(parsed) = provider::parse_url(url) {
+                reason = reason.replace(parsed.as_str(), &redacted);
+            }
+            KeeperError::Unreachable {
+                file: config.file().to_string(),
+                reason: reason.replace(url, &redacted),
+                url: redacted,
+            }
+        }
+        other => KeeperError::Chain(other),
+    })
 }
 
 fn tx_config(config: &KeeperConfig) -> TxConfig {

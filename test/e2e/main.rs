@@ -19,6 +19,7 @@ mod errors;
 mod forecast;
 mod hub;
 mod keeper_devnet;
+mod keeper_errors;
 mod keeper_process;
 mod slither_gate;
 mod support;
