@@ -6,7 +6,6 @@ use clap::{Args, Subcommand};
 use eyre::WrapErr;
 
 use crate::{
-    chain::signer,
     cli::output,
     keeper::{check, config::KeeperConfig, service::Keeper},
 };
@@ -53,7 +52,7 @@ pub async fn run(args: KeeperArgs) -> eyre::Result<()> {
             // Refuse at start whatever check-config refuses (a keeper not allow-listed, too
             // small a balance, …), before the store is created or anything is sent.
             check::check_config(&config).await?;
-            let key = signer::load_signer(config.keystore_path().as_deref())?;
+            let key = check::load_key(&config)?;
             let keeper = Keeper::start(&config, key).await?;
             output::line(&format!(
                 "keeper {} serving {} targets on chain {}; store {}; metrics {}",

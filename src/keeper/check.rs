@@ -30,9 +30,29 @@ pub enum CheckError {
     /// The key.
     #[error(transparent)]
     Signer(#[from] signer::SignerError),
+    /// No key source.
+    #[error(
+        "no signing key for the keeper: set {} to its hex private key, or set [keeper] keystore in {file} with the password in {}",
+        signer::PRIVATE_KEY_ENV,
+        signer::KEYSTORE_PASSWORD_ENV
+    )]
+    NoKey {
+        /// The config file.
+        file: String,
+    },
+    /// Both key sources.
+    #[error(
+        "both {} and [keeper] keystore (in {file}) are set — use one: unset {} or remove keystore",
+        signer::PRIVATE_KEY_ENV,
+        signer::PRIVATE_KEY_ENV
+    )]
+    TwoKeys {
+        /// The config file.
+        file: String,
+    },
     /// The rest of what `keeper run` checks.
     #[error(transparent)]
-    Keeper(#[from] KeeperError),
+    Keeper(Box<KeeperError>),
     /// A contract the keeper calls has no code.
     #[error(
         "{field} = {address} has no code on chain {chain_id} — give the right address for this chain"
@@ -85,6 +105,26 @@ pub enum CheckError {
     },
 }
 
+impl From<KeeperError> for CheckError {
+    fn from(e: KeeperError) -> Self {
+        Self::Keeper(Box::new(e))
+    }
+}
+
+/// The keeper's key, as `keeper run` loads it; the two key-source errors name the keeper's
+/// setting (`[keeper] keystore`), not the deployer's `--keystore` flag.
+pub fn load_key(config: &KeeperConfig) -> Result<PrivateKeySigner, CheckError> {
+    signer::load_signer(config.keystore_path().as_deref()).map_err(|e| match e {
+        signer::SignerError::Missing => CheckError::NoKey {
+            file: config.file().to_string(),
+        },
+        signer::SignerError::Ambiguous => CheckError::TwoKeys {
+            file: config.file().to_string(),
+        },
+        other => CheckError::Signer(other),
+    })
+}
+
 /// Runs every check; returns a report of what was found (one line each).
 pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
     config.validate().map_err(KeeperError::from)?;
@@ -100,7 +140,7 @@ pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
         }
         .into());
     }
-    let key: PrivateKeySigner = signer::load_signer(config.keystore_path().as_deref())?;
+    let key: PrivateKeySigner = load_key(config)?;
     let keeper = key.address();
     let reader = provider::read_only_with_timeout(&url, config.request_timeout())
         .map_err(KeeperError::from)?;

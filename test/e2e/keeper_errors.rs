@@ -424,6 +424,21 @@ fn cases(manifest: &Manifest, demo: &DemoRecord, url: &str) -> Vec<Case> {
             .needles(&[
                 "keystore {dir}/keeper-key.json needs its password in ONEBALANCER_KEYSTORE_PASSWORD",
             ]),
+        Case::new("no key at all", |t| {
+            section(t, "keeper").remove("keystore");
+        })
+        .env(vec![])
+        .needles(&[
+            "no signing key for the keeper",
+            "ONEBALANCER_PRIVATE_KEY",
+            "[keeper] keystore",
+        ]),
+        Case::new("both a key and a keystore", |_| {})
+            .env(vec![
+                ("ONEBALANCER_KEYSTORE_PASSWORD", PASSWORD.into()),
+                ("ONEBALANCER_PRIVATE_KEY", OTHER_KEY.into()),
+            ])
+            .needles(&["both ONEBALANCER_PRIVATE_KEY and [keeper] keystore", "use one"]),
         Case::new("an unknown field", |t| {
             section(t, "tx").insert("bump_percnt".into(), Value::Integer(20));
         })
