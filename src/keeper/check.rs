@@ -16,11 +16,11 @@ use alloy::{
 };
 
 use crate::{
-    chain::{multicall::Multicall, provider, signer},
+    chain::{provider, signer},
     keeper::{
         config::{KeeperConfig, Mode},
-        service::{self, KeeperError},
-        targets::{self, Body},
+        service::{KeeperError, Node},
+        targets::Body,
     },
 };
 
@@ -127,24 +127,15 @@ pub fn load_key(config: &KeeperConfig) -> Result<PrivateKeySigner, CheckError> {
 
 /// Runs every check; returns a report of what was found (one line each).
 pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
-    config.validate().map_err(KeeperError::from)?;
-    let url = config.rpc_url().map_err(KeeperError::from)?.to_string();
-    let actual = service::node_chain_id(config, &url).await?;
-    let chain_id = config.chain.chain_id;
-    if actual != chain_id {
-        return Err(KeeperError::WrongChain {
-            file: config.file().to_string(),
-            url: provider::redact(&url),
-            configured: chain_id,
-            actual,
-        }
-        .into());
-    }
+    let node = Node::connect(config).await?;
+    let (url, chain_id, reader, contracts) = (
+        node.url.clone(),
+        node.chain_id,
+        node.reader.clone(),
+        node.contracts,
+    );
     let key: PrivateKeySigner = load_key(config)?;
     let keeper = key.address();
-    let reader = provider::read_only_with_timeout(&url, config.request_timeout())
-        .map_err(KeeperError::from)?;
-    let contracts = config.contracts().map_err(KeeperError::from)?;
     let code = |address: Address| {
         let reader = reader.clone();
         async move {
@@ -180,22 +171,7 @@ pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
             chain_id,
         });
     }
-    let head = reader
-        .get_block_number()
-        .await
-        .map_err(|e| KeeperError::Read {
-            what: "eth_blockNumber".into(),
-            reason: e.to_string(),
-        })?;
-    let multicall = Multicall::new(
-        reader.clone(),
-        contracts.multicall3,
-        config.chain.call_gas_cap,
-    );
-    let specs = config.targets().map_err(KeeperError::from)?;
-    let targets = targets::sync(&multicall, specs, keeper, head)
-        .await
-        .map_err(KeeperError::from)?;
+    let (_, _, targets) = node.targets(config, keeper).await?;
     for t in &targets {
         if !t.keeper_allowed {
             return Err(CheckError::NotAllowed {

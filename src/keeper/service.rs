@@ -104,6 +104,66 @@ pub enum KeeperError {
     Scheduler(String),
 }
 
+/// The node a configuration names, checked to serve its chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    /// The endpoint (possibly with credentials: never print it unredacted).
+    pub(crate) url: String,
+    /// The chain it serves (the configured one).
+    pub(crate) chain_id: u64,
+    /// A reader with the configured request timeout.
+    pub(crate) reader: DynProvider,
+    /// Multicall3, the registry, the KeystoneForwarder.
+    pub(crate) contracts: crate::keeper::config::ResolvedContracts,
+}
+
+impl Node {
+    /// Validates `config`, reaches its node and checks the chain id.
+    pub(crate) async fn connect(config: &KeeperConfig) -> Result<Self, KeeperError> {
+        config.validate()?;
+        let url = config.rpc_url()?.to_string();
+        let actual = node_chain_id(config, &url).await?;
+        if actual != config.chain.chain_id {
+            return Err(KeeperError::WrongChain {
+                file: config.file().to_string(),
+                url: provider::redact(&url),
+                configured: config.chain.chain_id,
+                actual,
+            });
+        }
+        Ok(Self {
+            reader: provider::read_only_with_timeout(&url, config.request_timeout())?,
+            contracts: config.contracts()?,
+            chain_id: actual,
+            url,
+        })
+    }
+
+    /// The head, the Multicall3 reader and every configured target as the chain has it, with
+    /// whether `keeper` may perform each.
+    pub(crate) async fn targets(
+        &self,
+        config: &KeeperConfig,
+        keeper: Address,
+    ) -> Result<(u64, Multicall, Vec<Target>), KeeperError> {
+        let head = self
+            .reader
+            .get_block_number()
+            .await
+            .map_err(|e| KeeperError::Read {
+                what: "eth_blockNumber".into(),
+                reason: e.to_string(),
+            })?;
+        let multicall = Multicall::new(
+            self.reader.clone(),
+            self.contracts.multicall3,
+            config.chain.call_gas_cap,
+        );
+        let targets = targets::sync(&multicall, config.targets()?, keeper, head).await?;
+        Ok((head, multicall, targets))
+    }
+}
+
 /// A started keeper, ready to [`Keeper::run`].
 pub struct Keeper {
     chain_id: u64,
@@ -139,36 +199,16 @@ impl Keeper {
         config: &KeeperConfig,
         signer: PrivateKeySigner,
     ) -> Result<Self, KeeperError> {
-        config.validate()?;
-        let url = config.rpc_url()?.to_string();
-        let actual = node_chain_id(config, &url).await?;
-        if actual != config.chain.chain_id {
-            return Err(KeeperError::WrongChain {
-                file: config.file().to_string(),
-                url: provider::redact(&url),
-                configured: config.chain.chain_id,
-                actual,
-            });
-        }
-        let chain_id = actual;
-        let reader = provider::read_only_with_timeout(&url, config.request_timeout())?;
-        let contracts = config.contracts()?;
+        let node = Node::connect(config).await?;
+        let Node {
+            chain_id,
+            reader,
+            contracts,
+            ..
+        } = node.clone();
         let store = open_store(config).await?;
         let address = signer.address();
-        let head = reader
-            .get_block_number()
-            .await
-            .map_err(|e| KeeperError::Read {
-                what: "eth_blockNumber".into(),
-                reason: e.to_string(),
-            })?;
-        let multicall = Multicall::new(
-            reader.clone(),
-            contracts.multicall3,
-            config.chain.call_gas_cap,
-        );
-        let specs = config.targets()?;
-        let targets = targets::sync(&multicall, specs, address, head).await?;
+        let (head, multicall, targets) = node.targets(config, address).await?;
         let txm = Arc::new(
             TxManager::start(
                 reader.clone(),
