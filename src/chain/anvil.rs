@@ -42,6 +42,11 @@ impl LocalChain {
         self.instance.endpoint()
     }
 
+    /// anvil's process id (to read its CPU time and memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.instance.child().id()
+    }
+
     /// The chain id anvil serves.
     pub fn chain_id(&self) -> u64 {
         self.instance.chain_id()

@@ -3,6 +3,7 @@
 //! Errors reach the user as one line, `error: <what went wrong> — <how to fix it>`, and exit
 //! code 1; nothing panics.
 
+pub mod bench;
 pub mod budget;
 pub mod deploy;
 pub mod devnet;
@@ -51,6 +52,8 @@ pub enum Command {
     Budget(budget::BudgetArgs),
     /// Off-chain drift forecast: evaluate it on simulated markets.
     Forecast(forecast::ForecastArgs),
+    /// Benchmarks on a local anvil: what one scan round of N balancers costs the keeper.
+    Bench(bench::BenchArgs),
 }
 
 /// Entry point of the `onebalancer` binary.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Hub(args) => run_sync(|| hub::run(args)),
         Command::Budget(args) => run_sync(|| budget::run(args)),
         Command::Forecast(args) => run_sync(|| forecast::run(args)),
+        Command::Bench(args) => run_async(bench::run(args)),
     }
 }
 

@@ -9,6 +9,7 @@
     unreachable_pub
 )]
 
+mod bench;
 mod budget;
 mod compilers;
 mod deploy;

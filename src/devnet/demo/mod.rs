@@ -114,6 +114,44 @@ pub async fn create(
     let factory = stack_address(manifest, "balancer_factory")?;
     let lop = stack_address(manifest, "limit_order_protocol")?;
 
+    let assets = deploy_assets(conn, out_dir).await?;
+
+    let pairs: Vec<(Address, Address)> = assets.iter().map(|a| (a.token, a.feed)).collect();
+    let mut balancers = Vec::with_capacity(DemoKind::ALL.len());
+    for kind in DemoKind::ALL {
+        let (address, tx) = create_balancer(conn, factory, lop, &pairs, kind).await?;
+        balancers.push(DemoBalancerRecord {
+            key: kind.key().into(),
+            kind: kind.contract().into(),
+            address,
+            funded_usd: spec::FUND_USD,
+            tx,
+            upkeep: None,
+        });
+    }
+
+    fund_at_targets(conn, &assets, &balancers, spec::fund_usd()).await?;
+    Ok(DemoRecord {
+        chain_id: conn.chain_id,
+        assets,
+        balancers,
+        fleet: None,
+    })
+}
+
+/// The manifest's address for stack contract `key`, or the error that says to deploy the stack.
+pub(crate) fn stack_address(manifest: &Manifest, key: &'static str) -> Result<Address, DemoError> {
+    manifest
+        .address(key)
+        .ok_or(DemoError::MissingContract { key })
+}
+
+/// Deploys a `TestERC20` and its `MockV3Aggregator` USD feed (at the demo's starting price) for
+/// every demo asset, in [`DEMO_ASSETS`] order, and checks their code.
+pub(crate) async fn deploy_assets(
+    conn: &Connection,
+    out_dir: &std::path::Path,
+) -> Result<Vec<DemoAssetRecord>, DemoError> {
     let token_code = Artifact::load(out_dir, TEST_ERC20)?;
     let feed_code = Artifact::load(out_dir, MOCK_FEED)?;
     let mut assets = Vec::with_capacity(DEMO_ASSETS.len());
@@ -150,35 +188,7 @@ pub async fn create(
             decimals: a.decimals,
         });
     }
-
-    let pairs: Vec<(Address, Address)> = assets.iter().map(|a| (a.token, a.feed)).collect();
-    let mut balancers = Vec::with_capacity(DemoKind::ALL.len());
-    for kind in DemoKind::ALL {
-        let (address, tx) = create_balancer(conn, factory, lop, &pairs, kind).await?;
-        balancers.push(DemoBalancerRecord {
-            key: kind.key().into(),
-            kind: kind.contract().into(),
-            address,
-            funded_usd: spec::FUND_USD,
-            tx,
-            upkeep: None,
-        });
-    }
-
-    fund_at_targets(conn, &assets, &balancers, spec::fund_usd()).await?;
-    Ok(DemoRecord {
-        chain_id: conn.chain_id,
-        assets,
-        balancers,
-        fleet: None,
-    })
-}
-
-/// The manifest's address for stack contract `key`, or the error that says to deploy the stack.
-pub(crate) fn stack_address(manifest: &Manifest, key: &'static str) -> Result<Address, DemoError> {
-    manifest
-        .address(key)
-        .ok_or(DemoError::MissingContract { key })
+    Ok(assets)
 }
 
 /// Creates one demo balancer of `kind` over `pairs` (token, feed) through `factory`, owned by
@@ -190,14 +200,7 @@ pub(crate) async fn create_balancer(
     pairs: &[(Address, Address)],
     kind: DemoKind,
 ) -> Result<(Address, alloy::primitives::TxHash), DemoError> {
-    let call = BalancerFactory::createCall {
-        kind: kind.factory_kind(),
-        assets: spec::assets(pairs),
-        protocol: spec::protocol(lop),
-        sequencerFeed: Address::ZERO, // an L1-like devnet: no sequencer-uptime feed
-        sequencerGrace: 0,
-        init: spec::init_params(kind, conn.from),
-    };
+    let call = create_call(conn.from, lop, pairs, kind);
     let what = format!("creating the demo {}", kind.contract());
     let receipt = conn.call(&what, factory, call.abi_encode().into()).await?;
     let created = receipt
@@ -214,6 +217,24 @@ pub(crate) async fn create_balancer(
     Ok((created.balancer, receipt.transaction_hash))
 }
 
+/// The factory's `create` of one demo balancer of `kind` over `pairs` (token, feed), owned and
+/// controlled by `owner`.
+pub(crate) fn create_call(
+    owner: Address,
+    lop: Address,
+    pairs: &[(Address, Address)],
+    kind: DemoKind,
+) -> BalancerFactory::createCall {
+    BalancerFactory::createCall {
+        kind: kind.factory_kind(),
+        assets: spec::assets(pairs),
+        protocol: spec::protocol(lop),
+        sequencerFeed: Address::ZERO, // an L1-like devnet: no sequencer-uptime feed
+        sequencerGrace: 0,
+        init: spec::init_params(kind, owner),
+    }
+}
+
 /// Mints each asset's share of `usd` (whole dollars) for every balancer, then approves and
 /// deposits it. Amounts come from the feed's current answer, rounded down.
 pub(crate) async fn fund_at_targets(
@@ -222,18 +243,10 @@ pub(crate) async fn fund_at_targets(
     balancers: &[DemoBalancerRecord],
     usd: U256,
 ) -> Result<(), DemoError> {
-    for (spec, asset) in DEMO_ASSETS.iter().zip(assets) {
-        let answer = read(
-            MockV3Aggregator::new(asset.feed, &conn.provider)
-                .latestAnswer()
-                .call(),
-            format!("{}/USD latestAnswer()", asset.symbol),
-        )
-        .await?;
-        let price = portfolio::price_from_answer(&asset.symbol, answer)?;
-        let usd = portfolio::usd_at_target(usd, spec.target_bps);
-        let units =
-            portfolio::units_for_usd(&asset.symbol, usd, asset.decimals, FEED_DECIMALS, price)?;
+    for (asset, units) in assets
+        .iter()
+        .zip(units_at_targets(conn, assets, usd).await?)
+    {
         let all = units.saturating_mul(U256::from(balancers.len()));
         let mint = TestERC20::mintCall {
             to: conn.from,
@@ -262,6 +275,35 @@ pub(crate) async fn fund_at_targets(
         }
     }
     Ok(())
+}
+
+/// Each asset's token units worth its target share of `usd` (whole dollars) at the feed's
+/// current answer, rounded down, in [`DEMO_ASSETS`] order.
+pub(crate) async fn units_at_targets(
+    conn: &Connection,
+    assets: &[DemoAssetRecord],
+    usd: U256,
+) -> Result<Vec<U256>, DemoError> {
+    let mut out = Vec::with_capacity(assets.len());
+    for (spec, asset) in DEMO_ASSETS.iter().zip(assets) {
+        let answer = read(
+            MockV3Aggregator::new(asset.feed, &conn.provider)
+                .latestAnswer()
+                .call(),
+            format!("{}/USD latestAnswer()", asset.symbol),
+        )
+        .await?;
+        let price = portfolio::price_from_answer(&asset.symbol, answer)?;
+        let usd = portfolio::usd_at_target(usd, spec.target_bps);
+        out.push(portfolio::units_for_usd(
+            &asset.symbol,
+            usd,
+            asset.decimals,
+            FEED_DECIMALS,
+            price,
+        )?);
+    }
+    Ok(out)
 }
 
 async fn deploy(

@@ -35,7 +35,7 @@ use crate::{
         metrics::{self as m, Health, names},
         strategy::{
             perform::{CheckSeen, Decision, Policy},
-            schedule::{Schedule, Why},
+            schedule::Schedule,
         },
         targets::Target,
     },
@@ -227,22 +227,19 @@ impl Engine {
         let now = h.timestamp as f64;
         let horizon = self.block_time_s * self.every_blocks as f64;
         let n = self.targets.len();
-        let mut plan = ScanPlan {
-            simulate: vec![false; n],
+        let policies = &self.policies;
+        let simulate = self.schedule.plan(now, horizon, |i| {
+            policies
+                .get(i)
+                .is_some_and(|p| p.watching() || p.in_flight().is_some())
+        });
+        let mut made = simulate.iter().filter(|&&s| s).count() as u64;
+        let mut skipped = n as u64 - made;
+        let plan = ScanPlan {
+            simulate,
             registry: self.registry_ids.clone(),
             checks_only: false,
         };
-        let (mut made, mut skipped) = (0u64, 0u64);
-        for i in 0..n {
-            let watching = self.policies[i].watching() || self.policies[i].in_flight().is_some();
-            let simulate = self.schedule.why(i, now, horizon, watching) != Why::Skip;
-            plan.simulate[i] = simulate;
-            if simulate {
-                made += 1;
-            } else {
-                skipped += 1;
-            }
-        }
         let report = match self.scanner.scan(&self.targets, &plan, h.number).await {
             Ok(r) => r,
             Err(e) => {

@@ -129,6 +129,14 @@ impl Schedule {
         if crossing { Why::Forecast } else { Why::Skip }
     }
 
+    /// Which targets a scan at `now_s` simulates, the next scan expected `horizon_s` later;
+    /// `watching(i)` from the perform policy. The engine's plan, and the scan benchmark's.
+    pub fn plan(&self, now_s: f64, horizon_s: f64, watching: impl Fn(usize) -> bool) -> Vec<bool> {
+        (0..self.entries.len())
+            .map(|i| self.why(i, now_s, horizon_s, watching(i)) != Why::Skip)
+            .collect()
+    }
+
     /// Records that target `i` was simulated at `now_s`.
     pub fn simulated(&mut self, i: usize, now_s: f64) {
         if let Some(e) = self.entries.get_mut(i) {
