@@ -139,15 +139,15 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     /* ------------------------------------------------------------------ CRE --- */
 
     /// @notice Performs a round delivered as a CRE report by the configured `KeystoneForwarder`
-    /// (which verified the DON's signatures), from the configured workflow owner if one is set.
+    /// (which verified the DON's signatures) from the configured workflow owner; refused while no
+    /// workflow owner is set (any workflow can reach a forwarder).
     function onReport(bytes calldata metadata, bytes calldata report) external override {
         address kf = keystoneForwarder;
         if (msg.sender != kf || kf == address(0)) revert UnauthorizedPerformer(msg.sender);
         address wanted = workflowOwner;
-        if (wanted != address(0)) {
-            address got = metadata.length < 62 ? address(0) : address(bytes20(metadata[42:62]));
-            if (got != wanted) revert UnauthorizedWorkflow(got);
-        }
+        if (wanted == address(0)) revert WorkflowOwnerNotSet();
+        address got = metadata.length < 62 ? address(0) : address(bytes20(metadata[42:62]));
+        if (got != wanted) revert UnauthorizedWorkflow(got);
         _performRound(report);
     }
 

@@ -137,15 +137,18 @@ abstract contract BalancerBase is
 
     /* ---------------------------------------------------------------- 1INCH --- */
 
-    /// @notice ERC-1271: valid only for an order of the current, unexpired bundle. `signature` is
-    /// `abi.encode(bytes32[] hashes)`, every order hash of the bundle in publication order.
+    /// @notice ERC-1271: valid only for an order of the current, unexpired bundle while not paused.
+    /// `signature` is `abi.encode(bytes32[] hashes)`, every order hash of the bundle in publication
+    /// order.
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        uint256 w = _params;
+        if (uint8(w >> 184) != 0) return INVALID_SIGNATURE; // paused: no fills
         bytes32[] memory hashes = abi.decode(signature, (bytes32[]));
         State memory s = _state;
         if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) {
             return INVALID_SIGNATURE;
         }
-        if (block.timestamp > _expiry(s, uint24(_params >> 160))) return INVALID_SIGNATURE;
+        if (block.timestamp > _expiry(s, uint24(w >> 160))) return INVALID_SIGNATURE;
         for (uint256 i; i < hashes.length; ++i) {
             if (hashes[i] == hash) return IERC1271.isValidSignature.selector;
         }
@@ -165,6 +168,15 @@ abstract contract BalancerBase is
         bytes calldata
     ) external override {
         _bookFill(order, orderHash, makingAmount, takingAmount);
+    }
+
+    /// @notice Owner: cancels the open bundle, as a withdrawal does (an emergency stop for orders
+    /// priced at a feed the owner no longer trusts). The cooldown it started keeps running.
+    function cancelBundle() external onlyOwner {
+        State memory s = _state;
+        if (s.digest == 0) revert NoOpenBundle(s.epoch);
+        _state.digest = 0;
+        emit BundleCancelled(s.epoch);
     }
 
     /* ---------------------------------------------------------------- VAULT --- */
@@ -394,6 +406,14 @@ abstract contract BalancerBase is
     ) internal {
         CloneArgs.Config memory c = _config();
         if (msg.sender != c.protocol) revert OnlyProtocol(msg.sender);
+        // Only our own orders, of the current bundle, while not paused. The protocol accepted the
+        // order's signature through `isValidSignature` (current bundle, unexpired, not paused) at
+        // its first and only fill (our orders take no partial fills); the checks here hold
+        // whatever path reaches this hook.
+        if (address(uint160(order.maker)) != address(this)) {
+            revert NotOurOrder(address(uint160(order.maker)));
+        }
+        if (uint8(_params >> 184) != 0) revert IsPaused();
         State memory s = _state;
         uint256 orderEpoch = OrderBook.epochOf(order);
         if (s.digest == 0 || orderEpoch != s.epoch) revert NotCurrentBundle(uint32(orderEpoch), s.epoch);

@@ -127,6 +127,10 @@ interface IBalancer {
     error NotCurrentBundle(uint32 orderEpoch, uint32 epoch);
     /// @notice Only the configured Limit Order Protocol may call this.
     error OnlyProtocol(address caller);
+    /// @notice The fill's order is not this balancer's own (its maker is `maker`).
+    error NotOurOrder(address maker);
+    /// @notice There is no open bundle to cancel (the current epoch is `epoch`).
+    error NoOpenBundle(uint32 epoch);
 
     /* --------------------------------------------------------------- EVENTS --- */
 
@@ -188,8 +192,10 @@ interface IBalancer {
     function acceptOwnership() external;
     /// @notice Owner: bands, slippage, grid, cooldowns, order lifetime and pause.
     function setParams(Params calldata p) external;
-    /// @notice Owner: pause or unpause checks, performs and deposits.
+    /// @notice Owner: pause or unpause checks, performs, deposits and fills.
     function setPaused(bool paused) external;
+    /// @notice Owner: cancel the open bundle (its orders can no longer be filled).
+    function cancelBundle() external;
     /// @notice Owner: target weights in bps, one per asset, summing to 10,000.
     function setTargets(uint16[] calldata targets) external;
     /// @notice Owner: the limits for the controller's bands.

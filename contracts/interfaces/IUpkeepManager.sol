@@ -45,6 +45,8 @@ interface IUpkeepManager {
     error Unauthorized(address caller);
     error UnauthorizedPerformer(address caller);
     error UnauthorizedWorkflow(address workflowOwner);
+    /// @notice CRE reports are refused until the owner names the workflow owner (`setKeystone`).
+    error WorkflowOwnerNotSet();
     error InvalidPerformData(uint256 length);
     error UnknownMember(uint256 index, uint256 fleetSize);
     error StaleFleet(uint32 given, uint32 current);

@@ -72,6 +72,29 @@ contract ManagerCreTest is KeystoneStack, FleetFixture {
         manager.onReport(_creMetadata(WORKFLOW_ID, WORKFLOW_NAME, intruder, REPORT_NAME), data);
     }
 
+    /// Attack: the owner set the forwarder but no workflow owner; anyone's workflow on that
+    /// forwarder could drive the fleet. Refused until a workflow owner is set.
+    function test_report_refusedUntilAWorkflowOwnerIsSet() public {
+        manager.setKeystone(address(keystoneForwarder), address(0));
+        _driftAll();
+        (, bytes memory data) = _checkManager();
+        uint32[] memory before = _epochs();
+        address anyone = makeAddr("anyone");
+        bytes32 execution = _deliver(anyone, data);
+        assertEq(uint8(_state(execution)), uint8(IKeystoneRouter.TransmissionState.FAILED));
+        _assertUnchanged(before);
+        vm.prank(address(keystoneForwarder));
+        vm.expectRevert(IUpkeepManager.WorkflowOwnerNotSet.selector);
+        manager.onReport(_creMetadata(WORKFLOW_ID, WORKFLOW_NAME, anyone, REPORT_NAME), data);
+        // once set, that owner's reports are performed
+        manager.setKeystone(address(keystoneForwarder), workflowOwnerAddr);
+        _deliver(workflowOwnerAddr, data);
+        uint32[] memory afterwards = _epochs();
+        for (uint256 i; i < 3; ++i) {
+            assertEq(afterwards[i], before[i] + 1);
+        }
+    }
+
     function test_RevertWhen_onReportNotFromTheForwarder() public {
         _driftAll();
         (, bytes memory data) = _checkManager();
