@@ -71,7 +71,8 @@ contract BalancerBundleTest is BalancerFixture {
 
     function test_RevertWhen_fillTwice() public {
         _fill(orders[0], hashes);
-        _expectFillReverts(orders[0], hashes, "");
+        // our orders take no partial fills, so the protocol's bit invalidator spends them
+        _expectFillReverts(orders[0], hashes, abi.encodePacked(bytes4(keccak256("BitInvalidatedOrder()"))));
     }
 
     function test_RevertWhen_orderIsNotOfTheBundle() public {

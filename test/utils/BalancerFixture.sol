@@ -249,7 +249,7 @@ abstract contract BalancerFixture is ArtifactDeployer {
         vm.stopPrank();
     }
 
-    /// @notice A taker tries to fill `o` and the protocol reverts with `err` (empty: any revert).
+    /// @notice A taker tries to fill `o` and the protocol reverts with exactly `err`.
     function _expectFillReverts(ILimitOrderProtocol.Order memory o, bytes32[] memory hashes, bytes memory err)
         internal
     {
@@ -257,8 +257,7 @@ abstract contract BalancerFixture is ArtifactDeployer {
         buy.mint(taker, o.takingAmount);
         vm.prank(taker);
         buy.approve(address(lop), o.takingAmount);
-        if (err.length == 0) vm.expectRevert();
-        else vm.expectRevert(err);
+        vm.expectRevert(err);
         vm.prank(taker);
         lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
     }
