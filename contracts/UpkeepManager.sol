@@ -25,6 +25,9 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     /// @notice The manager's own gas per balancer (loop, member read, feed words, call), added to the
     /// balancer's learnt estimate when the check packs a round (measured: `manager overhead per balancer`).
     uint256 public constant MEMBER_GAS = 28_000;
+    /// @notice A member's perform that runs out of gas with less than this (and less than twice its
+    /// learnt estimate) was starved by the round: it is deferred, not failed.
+    uint256 public constant STARVED_BELOW = 500_000;
     /// @dev Gas a feed read may use.
     uint256 internal constant FEED_READ_GAS = 200_000;
     /// @dev Revert data kept per failed balancer (an error selector and a few arguments).
@@ -72,9 +75,9 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
 
     /* ----------------------------------------------------------- AUTOMATION --- */
 
-    /// @notice Scans the fleet from the cursor (simulated from address 0 only): balancers whose own
-    /// check says a rebalance is needed, while the check has gas left, their estimates fit the round
-    /// budget and the round has room.
+    /// @notice Scans the fleet (simulated from address 0 only) and reports the round its members need:
+    /// see `IUpkeepManager`. The scan reads a member while the gas left covers `checkGasReserve`, the
+    /// member's check cap and the perform gas of the members already packed (the simulation's).
     function checkUpkeep(bytes calldata)
         external
         override
@@ -86,35 +89,25 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         if (k == 0) return (false, "");
         Config memory cfg = s0.config;
         performData = new bytes(HEAD + ENTRY * cfg.maxPerRound);
-        uint256 count;
-        uint256 budget;
-        for (uint256 j; j < k && count < cfg.maxPerRound; ++j) {
-            if (gasleft() < cfg.checkGasReserve) break;
-            uint256 i = (s0.cursor + j) % k;
-            IBalancer b = IBalancer(_members[i].balancer);
-            bytes memory pd;
-            try Upkeep(address(b)).checkUpkeep("") returns (bool needed, bytes memory data) {
-                if (!needed || data.length != PerformData.LENGTH) continue;
-                pd = data;
-            } catch {
-                continue;
-            }
-            uint256 word = uint64(bytes8(pd));
-            uint256 est = _estimate(b, uint8(word >> 16)) + MEMBER_GAS;
-            if (count != 0 && budget + est > cfg.roundGasBudget) break;
-            budget += est;
-            uint256 off = HEAD + ENTRY * count;
-            performData[off] = bytes1(uint8(i));
-            for (uint256 t; t < PerformData.LENGTH; ++t) {
-                performData[off + 1 + t] = pd[t];
-            }
-            ++count;
+        // [count, packed perform gas, members scanned]
+        uint256[3] memory sc;
+        uint256 floor = cfg.checkGasReserve + cfg.memberCheckGas;
+        // first from the cursor, with half the gas the scan may use
+        uint256 g = gasleft();
+        _scan(performData, cfg, s0.cursor, k, g > floor ? floor + (g - floor) / 2 : g, sc);
+        // then the members the first part did not reach, from a start that rotates with the block
+        uint256 reached = sc[2];
+        uint256 rest = k - reached;
+        if (rest != 0 && sc[0] < cfg.maxPerRound) {
+            uint256 rotation = block.number % rest;
+            _scan(performData, cfg, s0.cursor + reached + rotation, rest - rotation, 0, sc);
+            if (sc[2] == k - rotation) _scan(performData, cfg, s0.cursor + reached, rotation, 0, sc);
         }
+        uint256 count = sc[0];
         if (count == 0) return (false, "");
-        uint256 len = HEAD + ENTRY * count;
         uint32 epoch = s0.fleetEpoch;
         assembly ("memory-safe") {
-            mstore(performData, len)
+            mstore(performData, add(HEAD, mul(ENTRY, count)))
             // the fleet epoch, big-endian, in the first four bytes
             let p := add(performData, 0x20)
             mstore(
@@ -125,7 +118,110 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
                 )
             )
         }
-        return (true, performData);
+        return _simulated(performData, count);
+    }
+
+    /// @dev Scans `span` members from fleet position `from` on (modulo the fleet size), packing those
+    /// in need into `data` while the gas left stays above `stopAt` and the scan floor. `sc`: [entries
+    /// packed, their perform gas, members scanned so far].
+    function _scan(
+        bytes memory data,
+        Config memory cfg,
+        uint256 from,
+        uint256 span,
+        uint256 stopAt,
+        uint256[3] memory sc
+    ) internal {
+        uint256 k = _members.length;
+        for (uint256 j; j < span && sc[0] < cfg.maxPerRound; ++j) {
+            uint256 left = gasleft();
+            if (left < stopAt || left < cfg.checkGasReserve + cfg.memberCheckGas + sc[1]) break;
+            ++sc[2];
+            if (!_consider(data, cfg, (from + j) % k, sc)) break;
+        }
+    }
+
+    /// @dev Checks member `i` and packs it if it needs a rebalance, is not backed off and its estimate
+    /// fits the round budget. False: the budget is full (the scan stops).
+    function _consider(bytes memory data, Config memory cfg, uint256 i, uint256[3] memory sc)
+        internal
+        returns (bool)
+    {
+        Member storage m = _members[i];
+        IBalancer b = IBalancer(m.balancer);
+        (bool needed, uint64 word) = _memberCheck(address(b), cfg.memberCheckGas);
+        if (!needed) return true;
+        // backed off after a failed perform: sits out its blocks unless its epoch moved since
+        uint256 failed = m.failedBlock;
+        if (failed != 0 && block.number < failed + cfg.failureBackoff && uint32(word >> 24) == m.failedEpoch)
+        {
+            return true;
+        }
+        uint256 est = _estimate(b, uint8(word >> 16)) + MEMBER_GAS;
+        if (sc[0] != 0 && sc[1] + est > cfg.roundGasBudget) return false;
+        sc[1] += est;
+        uint256 off = HEAD + ENTRY * sc[0]++;
+        assembly ("memory-safe") {
+            let p := add(add(data, 0x20), off)
+            // index (1 byte) | word (8 bytes), over what was there
+            mstore(p, or(shl(248, i), or(shl(184, word), shr(72, shl(72, mload(p))))))
+        }
+        return true;
+    }
+
+    /// @dev A member's check with at most `gasCap` gas. Only a well-formed answer counts: (true, 8
+    /// bytes) as exactly 128 bytes of return data; a revert, running out of gas or anything else
+    /// (however large: it is never copied) is "not needed".
+    function _memberCheck(address b, uint256 gasCap) internal returns (bool needed, uint64 word) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x6e04ff0d)) // checkUpkeep(bytes), with empty checkData
+            mstore(add(m, 4), 0x20)
+            mstore(add(m, 0x24), 0)
+            let ok := call(gasCap, b, 0, m, 0x44, 0, 0)
+            if and(ok, eq(returndatasize(), 0x80)) {
+                returndatacopy(m, 0, 0x80)
+                if and(eq(mload(m), 1), and(eq(mload(add(m, 0x20)), 0x40), eq(mload(add(m, 0x40)), 8))) {
+                    needed := 1
+                    word := shr(192, mload(add(m, 0x60)))
+                }
+            }
+        }
+        if (needed && (word >> 16 & 3 == 0 || word >> 56 != 0)) needed = false;
+    }
+
+    /// @dev Runs the round through `simulateRound` and keeps only the entries it performed; none: not
+    /// needed. If the simulation cannot answer (out of gas), the round is reported as packed.
+    function _simulated(bytes memory data, uint256 count) internal returns (bool, bytes memory) {
+        uint256 mask = type(uint256).max;
+        try this.simulateRound(data) {}
+        catch (bytes memory r) {
+            if (r.length == 36 && bytes4(r) == RoundSimulated.selector) {
+                assembly ("memory-safe") {
+                    mask := mload(add(r, 0x24))
+                }
+            }
+        }
+        uint256 kept;
+        for (uint256 e; e < count; ++e) {
+            if (mask >> e & 1 == 0) continue;
+            if (kept != e) {
+                for (uint256 t; t < ENTRY; ++t) {
+                    data[HEAD + ENTRY * kept + t] = data[HEAD + ENTRY * e + t];
+                }
+            }
+            ++kept;
+        }
+        if (kept == 0) return (false, "");
+        assembly ("memory-safe") {
+            mstore(data, add(HEAD, mul(ENTRY, kept)))
+        }
+        return (true, data);
+    }
+
+    /// @inheritdoc IUpkeepManager
+    function simulateRound(bytes calldata performData) external {
+        revert RoundSimulated(_performRound(performData));
     }
 
     /// @notice Performs a round (the registry's forwarder or an allow-listed fallback keeper).
@@ -174,7 +270,13 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
             revert NotABalancer(balancer);
         }
         Member memory m = Member({
-            balancer: balancer, n: uint8(c.n), sequencerFeed: 0, stableMask: uint16(c.stableMask), feedIds: 0
+            balancer: balancer,
+            n: uint8(c.n),
+            sequencerFeed: 0,
+            stableMask: uint16(c.stableMask),
+            feedIds: 0,
+            failedBlock: 0,
+            failedEpoch: 0
         });
         for (uint256 i; i < c.n; ++i) {
             m.feedIds |= uint128(_feedId(c.feed(i), false) << (8 * i));
@@ -276,8 +378,9 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     /* ------------------------------------------------------------- INTERNAL --- */
 
     /// @dev Validates the whole performData first (a garbage one changes nothing), then performs the
-    /// entries in order while gas lasts, each feed read at most once for the whole round.
-    function _performRound(bytes calldata data) internal {
+    /// entries in order while gas lasts, each feed read at most once for the whole round. Returns the
+    /// entries performed (bit e: entry e).
+    function _performRound(bytes calldata data) internal returns (uint256 performedMask) {
         uint256 len = data.length;
         if (len < HEAD + ENTRY || (len - HEAD) % ENTRY != 0) revert InvalidPerformData(len);
         Slot0 memory s0 = _slot0;
@@ -297,10 +400,14 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         uint256 j = 0;
         for (; j < count; ++j) {
             if (gasleft() < reserve) break;
-            uint256 outcome =
-                _performOne(data[HEAD + ENTRY * j:HEAD + ENTRY * (j + 1)], reserve, words, masks);
+            uint256 outcome = _performOne(
+                data[HEAD + ENTRY * j:HEAD + ENTRY * (j + 1)], reserve, s0.config.failureBackoff, words, masks
+            );
             if (outcome == DEFERRED) break;
-            if (outcome == PERFORMED) ++performed;
+            if (outcome == PERFORMED) {
+                ++performed;
+                performedMask |= 1 << j;
+            }
         }
         uint256 last = j == 0 ? 0 : uint8(data[HEAD + ENTRY * (j - 1)]);
         uint256 next = j < count ? uint8(data[HEAD + ENTRY * j]) : (last + 1) % k;
@@ -309,25 +416,49 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     }
 
     /// @dev One entry (fleet index, 8 bytes): the balancer's perform with the feed words it needs, or
-    /// its failure recorded.
+    /// its failure recorded (and backed off). A perform that ran out of gas short of what it needs
+    /// (under twice its learnt estimate and under `STARVED_BELOW`) is deferred, not failed: the round
+    /// ran short, not the balancer.
     function _performOne(
         bytes calldata entry,
         uint256 reserve,
+        uint256 backoff,
         uint256[] memory words,
         uint256[2] memory masks
     ) internal returns (uint256 outcome) {
-        Member memory m = _members[uint8(entry[0])];
-        (bytes memory callData, address badFeed) = _call(m, bytes8(entry[1:ENTRY]), words, masks);
+        uint256 idx = uint8(entry[0]);
+        Member memory m = _members[idx];
+        bytes8 pd = bytes8(entry[1:ENTRY]);
+        (bytes memory callData, address badFeed) = _call(m, pd, words, masks);
         if (badFeed != address(0)) {
-            emit BalancerFailed(m.balancer, abi.encodeWithSelector(FeedReadFailed.selector, badFeed));
-            return FAILED;
+            return _failed(idx, m, pd, backoff, abi.encodeWithSelector(FeedReadFailed.selector, badFeed));
         }
         uint256 g = gasleft();
         // the feed reads took the gas down to the reserve: the balancer waits for the next round
         if (g <= reserve) return DEFERRED;
         (bool ok, bytes memory reason) = _callCapped(m.balancer, g - reserve, callData);
-        if (ok) return PERFORMED;
-        emit BalancerFailed(m.balancer, reason);
+        if (ok) {
+            if (m.failedBlock != 0) {
+                (_members[idx].failedBlock, _members[idx].failedEpoch) = (0, 0);
+            }
+            return PERFORMED;
+        }
+        if (gasleft() < reserve) {
+            uint256 given = g - reserve;
+            uint256 need = 2 * _estimate(IBalancer(m.balancer), uint8(uint64(pd) >> 16));
+            if (given < STARVED_BELOW || given < need) return DEFERRED;
+        }
+        return _failed(idx, m, pd, backoff, reason);
+    }
+
+    /// @dev Records a member's failed perform: it sits out `backoff` blocks unless its epoch moves.
+    function _failed(uint256 idx, Member memory m, bytes8 pd, uint256 backoff, bytes memory reason)
+        internal
+        returns (uint256)
+    {
+        (_members[idx].failedBlock, _members[idx].failedEpoch) =
+        (uint32(block.number), uint32(uint64(pd) >> 24));
+        emit BalancerFailed(m.balancer, reason, block.number + backoff);
         return FAILED;
     }
 
@@ -422,6 +553,8 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         _bound(1, c.checkGasReserve, 20_000, 5_000_000);
         _bound(2, c.roundGasBudget, 100_000, 30_000_000);
         _bound(3, c.maxPerRound, 1, MAX_PER_ROUND);
+        _bound(4, c.memberCheckGas, 50_000, 5_000_000);
+        _bound(5, c.failureBackoff, 1, type(uint16).max);
         _slot0.config = c;
         emit ConfigUpdated(c);
     }

@@ -12,10 +12,14 @@ interface IReceiver {
 }
 
 /// @title One Chainlink upkeep (or CRE workflow) for a whole fleet of balancers.
-/// @notice The check scans the fleet from a rotating start and packs the balancers that need a
-/// rebalance; the perform re-validates each through the balancer itself, reads every price feed the
-/// round needs at most once and hands the reads on, isolates each balancer's failure, and stops
-/// starting balancers when `gasleft()` falls below the configured reserve.
+/// @notice The check scans the fleet — each member's check under a gas cap, first from the cursor
+/// (round-robin), then from a start that rotates with the block number over the members the first
+/// part did not reach — packs the balancers that need a rebalance, leaves out members backed off
+/// after a failed perform, and simulates the round, reporting only members whose performs go
+/// through (never a round that would perform nothing). The perform re-validates each through the
+/// balancer itself, reads every price feed the round needs at most once and hands the reads on,
+/// isolates each balancer's failure (and backs it off), and stops starting balancers when
+/// `gasleft()` falls below the configured reserve.
 ///
 /// performData (and a CRE report's payload): `fleetEpoch` (uint32) | entries of 9 bytes, each the
 /// balancer's fleet index (uint8) and its own 8-byte performData (asset bitmap, paths, epoch).
@@ -27,17 +31,22 @@ interface IUpkeepManager {
         uint32 checkGasReserve; // the check stops scanning when gasleft() is below this
         uint32 roundGasBudget; // the check packs balancers while their gas estimates fit in this
         uint8 maxPerRound; // and at most this many (performData stays under 2,000 bytes)
+        uint32 memberCheckGas; // each member's check runs with at most this much gas
+        uint16 failureBackoff; // blocks a member whose perform failed sits out (unless its epoch moves)
     }
 
     /// @notice A fleet member: the balancer, its asset count and stable mask, and the manager's feed
     /// table index of each asset's feed (8 bits each, asset 0 lowest) and of its sequencer feed + 1
-    /// (0: none).
+    /// (0: none); the block and the balancer epoch of its last failed perform (0: none since its last
+    /// success).
     struct Member {
         address balancer;
         uint8 n;
         uint8 sequencerFeed;
         uint16 stableMask;
         uint128 feedIds;
+        uint32 failedBlock;
+        uint32 failedEpoch;
     }
 
     /* --------------------------------------------------------------- ERRORS --- */
@@ -60,13 +69,16 @@ interface IUpkeepManager {
     error InvalidConfig(uint8 code, uint256 value);
     /// @notice Recorded (never thrown) for a balancer skipped because one of its feeds could not be read.
     error FeedReadFailed(address feed);
+    /// @notice Always thrown by `simulateRound`: bit e set if the round's entry e was performed.
+    error RoundSimulated(uint256 performedMask);
 
     /* --------------------------------------------------------------- EVENTS --- */
 
     event BalancerAdded(address indexed balancer, uint256 index, uint32 fleetEpoch);
     event BalancerRemoved(address indexed balancer, uint32 fleetEpoch);
-    /// @notice A balancer's perform reverted (or was not attempted): its error, as returned.
-    event BalancerFailed(address indexed balancer, bytes reason);
+    /// @notice A balancer's perform reverted (or was not attempted): its error, as returned. The check
+    /// leaves it out until block `retryBlock` unless its epoch moves first.
+    event BalancerFailed(address indexed balancer, bytes reason, uint256 retryBlock);
     /// @notice One round: balancers performed, failed, and left for the next round; where the next
     /// check starts.
     event RoundPerformed(uint256 performed, uint256 failed, uint256 deferred, uint256 nextCursor);
@@ -81,6 +93,9 @@ interface IUpkeepManager {
 
     function addBalancer(address balancer) external;
     function removeBalancer(address balancer) external;
+    /// @notice Performs `performData` and reverts `RoundSimulated` with what it performed: the check
+    /// runs it to report only members whose performs go through. Never changes state.
+    function simulateRound(bytes calldata performData) external;
     function setConfig(Config calldata config) external;
     function setForwarder(address forwarder) external;
     function setFallbackKeeper(address keeper, bool allowed) external;

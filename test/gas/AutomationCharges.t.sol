@@ -35,7 +35,12 @@ contract AutomationChargesTest is BillingRecorder, FleetFixture {
 
     function _managerConfig() internal pure override returns (IUpkeepManager.Config memory) {
         return IUpkeepManager.Config({
-            performGasReserve: 60_000, checkGasReserve: 300_000, roundGasBudget: 4_800_000, maxPerRound: 64
+            performGasReserve: 60_000,
+            checkGasReserve: 300_000,
+            roundGasBudget: 4_800_000,
+            maxPerRound: 64,
+            memberCheckGas: 400_000,
+            failureBackoff: 100
         });
     }
 
@@ -65,16 +70,21 @@ contract AutomationChargesTest is BillingRecorder, FleetFixture {
     /// forge-config: default.isolate = false
     function test_charge_managerPerRebalanceByFleetSize() public {
         uint256[9] memory ks = [uint256(1), 2, 5, 10, 20, 30, 32, 40, 64];
-        uint256 done;
+        uint256[9] memory per;
         for (uint256 t; t < ks.length; ++t) {
             uint256 k = ks[t];
             uint256 snap = vm.snapshotState();
             (uint256 charged,) = _managerCharge(k, "");
             vm.revertToStateAndDelete(snap);
-            vm.snapshotValue(string.concat("charge manager k", vm.toString(k), " per rebalance"), charged / k);
-            done = k;
+            per[t] = charged / k;
+            vm.snapshotValue(string.concat("charge manager k", vm.toString(k), " per rebalance"), per[t]);
         }
-        assertEq(done, 64);
+        // While one round holds the fleet (k <= 30) every member added lowers the charge per
+        // rebalance; at 32 the round splits in two and it rises.
+        for (uint256 t = 1; t < 6; ++t) {
+            assertLt(per[t], per[t - 1], string.concat("falls up to k ", vm.toString(ks[t])));
+        }
+        assertGt(per[6], per[5], "rises when the fleet no longer fits one round (k 32)");
     }
 
     /* ------------------------------------------------------------- HELPERS --- */

@@ -6,6 +6,8 @@ import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
 import {IUpkeepManager} from "../../contracts/interfaces/IUpkeepManager.sol";
 import {BalancerFixture} from "./BalancerFixture.sol";
+import {IMockV3Aggregator} from "./ChainlinkInterfaces.sol";
+import {GasBurningFeed} from "./GasBurningFeed.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @title FleetFixture
@@ -18,7 +20,12 @@ abstract contract FleetFixture is BalancerFixture {
 
     function _managerConfig() internal pure virtual returns (IUpkeepManager.Config memory) {
         return IUpkeepManager.Config({
-            performGasReserve: 60_000, checkGasReserve: 300_000, roundGasBudget: 4_500_000, maxPerRound: 64
+            performGasReserve: 60_000,
+            checkGasReserve: 300_000,
+            roundGasBudget: 4_500_000,
+            maxPerRound: 64,
+            memberCheckGas: 400_000,
+            failureBackoff: 100
         });
     }
 
@@ -36,6 +43,18 @@ abstract contract FleetFixture is BalancerFixture {
             manager.addBalancer(address(b));
             fleet.push(b);
         }
+    }
+
+    /// @notice One more member whose WETH feed is a `GasBurningFeed` over the real one (honest until
+    /// switched).
+    function _memberWithBurningFeed() internal returns (IBalancer b, GasBurningFeed burner) {
+        if (tokens.length == 0) _demoAssets();
+        burner = new GasBurningFeed(feeds[3]);
+        IMockV3Aggregator real = feeds[3];
+        feeds[3] = IMockV3Aggregator(address(burner));
+        _fleet(1);
+        feeds[3] = real;
+        b = fleet[fleet.length - 1];
     }
 
     /// @notice WBTC +10 %: every demo balancer's global path triggers.
@@ -90,7 +109,7 @@ abstract contract FleetFixture is BalancerFixture {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].topics[0] == IUpkeepManager.BalancerFailed.selector) {
                 who[n] = address(uint160(uint256(logs[i].topics[1])));
-                why[n++] = abi.decode(logs[i].data, (bytes));
+                (why[n++],) = abi.decode(logs[i].data, (bytes, uint256));
             }
         }
     }

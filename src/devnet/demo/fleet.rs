@@ -39,13 +39,17 @@ pub const MANAGER_GAS_LIMIT: u32 = 1_500_000;
 const UPKEEP_MANAGER: ArtifactId = ArtifactId::new("UpkeepManager.sol", "UpkeepManager");
 
 /// The manager's configuration on devnet: the perform stops starting balancers below a 60k
-/// reserve; a round packs at most the gas limit less 200k of estimates.
+/// reserve; a round packs at most the gas limit less 200k of estimates; each member's check gets
+/// at most 400k gas (a sixteen-asset check uses about 250k); a member whose perform failed sits out
+/// 300 blocks unless its epoch moves.
 pub fn manager_config() -> ManagerConfig {
     ManagerConfig {
         performGasReserve: 60_000,
         checkGasReserve: 300_000,
         roundGasBudget: MANAGER_GAS_LIMIT - 200_000,
         maxPerRound: 64,
+        memberCheckGas: 400_000,
+        failureBackoff: 300,
     }
 }
 
