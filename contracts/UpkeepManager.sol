@@ -101,7 +101,7 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         if (rest != 0 && sc[0] < cfg.maxPerRound) {
             uint256 rotation = block.number % rest;
             _scan(performData, cfg, s0.cursor + reached + rotation, rest - rotation, 0, sc);
-            if (sc[2] == k - rotation) _scan(performData, cfg, s0.cursor + reached, rotation, 0, sc);
+            if (sc[2] >= k - rotation) _scan(performData, cfg, s0.cursor + reached, rotation, 0, sc);
         }
         uint256 count = sc[0];
         if (count == 0) return (false, "");
