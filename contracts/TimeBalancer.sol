@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {BalancerBase} from "./base/BalancerBase.sol";
+import {IBalancer} from "./interfaces/IBalancer.sol";
 
 /// @title A balancer that also runs the global path to target every `interval` seconds (skipped when
 /// every drift is below `dustFloorBps`), besides both drift paths.
@@ -14,7 +15,7 @@ contract TimeBalancer is BalancerBase {
         _initCalendar(interval_, dustFloorBps_);
     }
 
-    function _calendarDue(State memory s) internal view override returns (bool) {
+    function _calendarDue(IBalancer.State memory s) internal view override returns (bool) {
         return _elapsed(s.lastGlobalAt, interval);
     }
 
@@ -23,6 +24,6 @@ contract TimeBalancer is BalancerBase {
         _check(16, dustFloorBps_, 0, uint16(_params >> 16));
         interval = interval_;
         dustFloorBps = dustFloorBps_;
-        emit CalendarUpdated(interval_, dustFloorBps_);
+        emit IBalancer.CalendarUpdated(interval_, dustFloorBps_);
     }
 }

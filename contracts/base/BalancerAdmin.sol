@@ -2,12 +2,16 @@
 pragma solidity 0.8.30;
 
 import {IBalancer} from "../interfaces/IBalancer.sol";
+import {CloneArgs} from "../libraries/CloneArgs.sol";
+import {Drift} from "../libraries/Drift.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
-/// @title A balancer's storage, roles and bounds-checked configuration.
+/// @title A balancer's storage, roles and bounds-checked configuration, shared by the balancer and its
+/// admin module (`BalancerAdminModule`, reached by delegatecall): one storage layout for both.
 /// @notice Roles: the owner (two-step transfer) configures everything; the controller (the keeper's
 /// adaptive-band role) may move the trigger bands only inside owner-set limits; the Chainlink
 /// forwarder and allow-listed fallback keepers may perform upkeeps.
-abstract contract BalancerAdmin is IBalancer {
+abstract contract BalancerAdmin {
     uint256 internal constant MAX_BAND_BPS = 5000;
     uint256 internal constant MAX_SLIPPAGE_BPS = 500;
     uint256 internal constant MAX_GRID_LEVELS = 8;
@@ -18,7 +22,7 @@ abstract contract BalancerAdmin is IBalancer {
 
     /* -------------------------------------------------------------- STORAGE --- */
 
-    State internal _state;
+    IBalancer.State internal _state;
     /// @dev The Params and the dust rule, packed so a perform reads them in one cold slot. Bits:
     /// driftBps 0, clearBps 16, stableDriftBps 32, stableClearBps 48, depegBps 64, maxSlippageBps 80
     /// (16 each), gridLevels 96 and gridSpacingBps 104 (8 each), stableCooldown 112, globalCooldown
@@ -45,7 +49,7 @@ abstract contract BalancerAdmin is IBalancer {
     address public pendingOwner;
     /// @notice The controller role (adaptive bands).
     address public controller;
-    BandLimits internal _limits;
+    IBalancer.BandLimits internal _limits;
     /// @notice TimeBalancer: seconds between calendar rebalances.
     uint32 public interval;
     /// @notice TimeBalancer: the calendar rebalance is skipped when every drift is below this.
@@ -58,131 +62,13 @@ abstract contract BalancerAdmin is IBalancer {
     /* ------------------------------------------------------------ MODIFIERS --- */
 
     modifier onlyOwner() {
-        if (msg.sender != owner) revert Unauthorized(msg.sender);
+        if (msg.sender != owner) revert IBalancer.Unauthorized(msg.sender);
         _;
-    }
-
-    /* ---------------------------------------------------------------- OWNER --- */
-
-    /// @notice Starts a two-step ownership transfer.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(owner, newOwner);
-    }
-
-    /// @notice Completes a two-step ownership transfer.
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert Unauthorized(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
-
-    /// @notice Sets bands, slippage, grid, cooldowns, order lifetime and pause.
-    function setParams(Params calldata p) external onlyOwner {
-        _setParams(p);
-    }
-
-    /// @notice Pauses or unpauses checks, performs and deposits (withdrawals always work).
-    function setPaused(bool paused) external onlyOwner {
-        uint256 w = _params & ~(uint256(0xff) << 184) | (paused ? uint256(1) << 184 : 0);
-        _params = w;
-        emit ParamsUpdated(_unpackParams(w));
-    }
-
-    /// @notice Sets the target weights (bps, one per asset, summing to 10,000).
-    function setTargets(uint16[] calldata targets) external onlyOwner {
-        _setTargets(targets);
-    }
-
-    /// @notice Sets the limits inside which the controller may move the trigger bands.
-    function setBandLimits(BandLimits calldata l) external onlyOwner {
-        _setBandLimits(l);
-    }
-
-    /// @notice Sets the dust rule: orders worth less than fillCost x margin are not published.
-    function setDust(uint48 fillCostUsdE8, uint16 dustMarginBps) external onlyOwner {
-        _setDust(fillCostUsdE8, dustMarginBps);
-        emit DustUpdated(fillCostUsdE8, dustMarginBps);
-    }
-
-    /// @notice Sets the Chainlink forwarder (`registry.getForwarder(upkeepId)`).
-    function setForwarder(address newForwarder) external onlyOwner {
-        _setForwarder(newForwarder);
-        emit ForwarderUpdated(newForwarder);
-    }
-
-    /// @notice Allows or removes a fallback keeper (or an upkeep manager).
-    function setFallbackKeeper(address keeper, bool allowed) external onlyOwner {
-        isFallbackKeeper[keeper] = allowed;
-        emit FallbackKeeperUpdated(keeper, allowed);
-    }
-
-    /// @notice Sets the upkeep manager (address 0: none). It may perform like a fallback keeper and
-    /// hand on its own reads of this balancer's feeds, which the balancer then trusts as its own.
-    function setManager(address newManager) external onlyOwner {
-        manager = newManager;
-        emit ManagerUpdated(newManager);
-    }
-
-    /// @notice Sets the controller.
-    function setController(address newController) external onlyOwner {
-        controller = newController;
-        emit ControllerUpdated(newController);
-    }
-
-    /* ----------------------------------------------------------- CONTROLLER --- */
-
-    /// @notice The controller moves the bands inside the owner's limits; clear bands must stay
-    /// below their trigger bands.
-    function setBands(uint16 driftBps, uint16 clearBps, uint16 stableDriftBps, uint16 stableClearBps)
-        external
-    {
-        if (msg.sender != controller && msg.sender != owner) revert Unauthorized(msg.sender);
-        BandLimits memory l = _limits;
-        if (msg.sender == controller) {
-            _within(driftBps, l.minDriftBps, l.maxDriftBps);
-            _within(stableDriftBps, l.minStableDriftBps, l.maxStableDriftBps);
-        }
-        Params memory p = _unpackParams(_params);
-        p.driftBps = driftBps;
-        p.clearBps = clearBps;
-        p.stableDriftBps = stableDriftBps;
-        p.stableClearBps = stableClearBps;
-        _setParams(p);
-    }
-
-    /* ---------------------------------------------------------------- VIEWS --- */
-
-    /// @notice Current parameters.
-    function params() external view returns (Params memory) {
-        return _unpackParams(_params);
-    }
-
-    /// @notice The controller's band limits.
-    function bandLimits() external view returns (BandLimits memory) {
-        return _limits;
-    }
-
-    /// @notice The per-perform state (bundle digest, epoch, last performs, gas estimates).
-    function state() external view returns (State memory) {
-        return _state;
-    }
-
-    /// @notice The Chainlink forwarder allowed to perform.
-    function forwarder() external view returns (address) {
-        return address(uint160(_forwarderTargets));
-    }
-
-    /// @notice The dust rule.
-    function dust() external view returns (uint48 fillCostUsdE8, uint16 dustMarginBps) {
-        uint256 w = _params;
-        return (uint48(w >> 192), uint16(w >> 240));
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
 
-    function _setParams(Params memory p) internal {
+    function _setParams(IBalancer.Params memory p) internal {
         _check(0, p.driftBps, 1, MAX_BAND_BPS);
         _check(1, p.clearBps, 0, p.driftBps - 1);
         _check(2, p.stableDriftBps, 1, MAX_BAND_BPS);
@@ -199,11 +85,11 @@ abstract contract BalancerAdmin is IBalancer {
             | uint256(p.maxSlippageBps) << 80 | uint256(p.gridLevels) << 96 | uint256(p.gridSpacingBps) << 104
             | uint256(p.stableCooldown) << 112 | uint256(p.globalCooldown) << 136 | uint256(p.orderTtl) << 160
             | (p.paused ? uint256(1) << 184 : 0);
-        emit ParamsUpdated(p);
+        emit IBalancer.ParamsUpdated(p);
     }
 
     /// @dev The Params of a packed `_params` word.
-    function _unpackParams(uint256 w) internal pure returns (Params memory p) {
+    function _unpackParams(uint256 w) internal pure returns (IBalancer.Params memory p) {
         p.driftBps = uint16(w);
         p.clearBps = uint16(w >> 16);
         p.stableDriftBps = uint16(w >> 32);
@@ -235,22 +121,38 @@ abstract contract BalancerAdmin is IBalancer {
         _forwarderTargets = _forwarderTargets & ~uint256(type(uint160).max) | uint160(newForwarder);
     }
 
-    function _setTargets(uint16[] calldata targets) internal virtual;
+    function _setTargets(uint16[] calldata t) internal {
+        uint256 n = _config().n;
+        uint256 sum = 0;
+        uint256 packed = 0;
+        for (uint256 i; i < t.length; ++i) {
+            sum += t[i];
+            packed |= uint256(t[i]) << (16 * i);
+        }
+        if (t.length != n || sum != Drift.BPS) revert IBalancer.InvalidTargets(t.length, sum);
+        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
+        if (n > 6) _targetsHigh = packed >> 96;
+        emit IBalancer.TargetsUpdated(t);
+    }
 
-    function _setBandLimits(BandLimits memory l) internal {
+    function _config() internal view returns (CloneArgs.Config memory) {
+        return CloneArgs.decode(Clones.fetchCloneArgs(address(this)));
+    }
+
+    function _setBandLimits(IBalancer.BandLimits memory l) internal {
         _check(11, l.minDriftBps, 1, l.maxDriftBps);
         _check(12, l.maxDriftBps, l.minDriftBps, MAX_BAND_BPS);
         _check(13, l.minStableDriftBps, 1, l.maxStableDriftBps);
         _check(14, l.maxStableDriftBps, l.minStableDriftBps, MAX_BAND_BPS);
         _limits = l;
-        emit BandLimitsUpdated(l);
+        emit IBalancer.BandLimitsUpdated(l);
     }
 
     function _check(uint8 code, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert InvalidParam(code, value);
+        if (value < min || value > max) revert IBalancer.InvalidParam(code, value);
     }
 
-    function _within(uint256 value, uint256 min, uint256 max) private pure {
-        if (value < min || value > max) revert OutsideLimits(value, min, max);
+    function _within(uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min || value > max) revert IBalancer.OutsideLimits(value, min, max);
     }
 }

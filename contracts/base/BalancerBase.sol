@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBalancer} from "../interfaces/IBalancer.sol";
 import {ILimitOrderProtocol, IPreInteraction} from "../interfaces/ILimitOrderProtocol.sol";
 import {CloneArgs} from "../libraries/CloneArgs.sol";
 import {Drift} from "../libraries/Drift.sol";
 import {Oracle} from "../libraries/Oracle.sol";
 import {OrderBook} from "../libraries/OrderBook.sol";
 import {PerformData} from "../libraries/PerformData.sol";
+import {BalancerAdminModule} from "./BalancerAdminModule.sol";
 import {BalancerState} from "./BalancerState.sol";
 import {AutomationCompatible} from "@chainlink/contracts/src/v0.8/automation/AutomationCompatible.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
@@ -43,8 +45,8 @@ abstract contract BalancerBase is
     /// @notice Everything a check or perform learns from fresh state.
     struct Eval {
         CloneArgs.Config c;
-        Params p;
-        State s;
+        IBalancer.Params p;
+        IBalancer.State s;
         uint16[] targets;
         uint256[] prices; // raw feed answers (0 = not read)
         uint256[] values; // USD, 18 decimals
@@ -56,15 +58,32 @@ abstract contract BalancerBase is
         Drift.Measure st;
     }
 
+    /// @notice The admin module (owner and controller functions), deployed with the implementation.
+    address public immutable adminModule;
+
     constructor() {
         _initialized = true; // the implementation is never used directly; clones initialise
+        adminModule = address(new BalancerAdminModule());
+    }
+
+    /// @notice Everything else — the owner's and the controller's functions —
+    /// runs in the admin module on this balancer's storage. Unknown selectors revert there.
+    fallback() external {
+        address module = adminModule;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /* ----------------------------------------------------------- LIFECYCLE --- */
 
     /// @notice Called once by the factory in the transaction that creates the clone.
-    function initialize(InitParams calldata ip) external {
-        if (_initialized) revert AlreadyInitialized();
+    function initialize(IBalancer.InitParams calldata ip) external {
+        if (_initialized) revert IBalancer.AlreadyInitialized();
         _initialized = true;
         owner = ip.owner;
         controller = ip.controller;
@@ -76,7 +95,7 @@ abstract contract BalancerBase is
         _state.stableGas32 = (uint256(ip.stableGasEstimate) / 32).toUint16();
         _state.globalGas32 = (uint256(ip.globalGasEstimate) / 32).toUint16();
         _initCalendar(ip.interval, ip.dustFloorBps);
-        emit Initialized(ip.owner, ip.controller, ip.forwarder, ip.targets);
+        emit IBalancer.Initialized(ip.owner, ip.controller, ip.forwarder, ip.targets);
     }
 
     /* ----------------------------------------------------------- AUTOMATION --- */
@@ -90,12 +109,12 @@ abstract contract BalancerBase is
         cannotExecute
         returns (bool upkeepNeeded, bytes memory performData)
     {
-        State memory s = _state;
-        Params memory p = _unpackParams(_params);
+        IBalancer.State memory s = _state;
+        IBalancer.Params memory p = _unpackParams(_params);
         if (p.paused || _bundleOpen(s, p)) return (false, "");
         Eval memory e = _evaluate(s, p, 3, msg.data[0:0]);
         if (e.triggered == 0) return (false, "");
-        Plan memory plan = _plan(e, e.triggered);
+        IBalancer.Plan memory plan = _plan(e, e.triggered);
         if (plan.orders.length == 0) return (false, "");
         return (true, PerformData.encode(plan.bitmap, e.triggered, s.epoch));
     }
@@ -110,28 +129,28 @@ abstract contract BalancerBase is
         if (msg.sender != address(uint160(_forwarderTargets))) {
             if (msg.sender == manager) {
                 if (performData.length <= PerformData.LENGTH) {
-                    revert InvalidPerformData(performData.length, 0);
+                    revert IBalancer.InvalidPerformData(performData.length, 0);
                 }
                 words = performData[PerformData.LENGTH:];
                 performData = performData[:PerformData.LENGTH];
             } else if (!isFallbackKeeper[msg.sender]) {
-                revert UnauthorizedPerformer(msg.sender);
+                revert IBalancer.UnauthorizedPerformer(msg.sender);
             }
         }
         (, uint8 requested, uint32 epoch) = PerformData.decode(performData);
-        State memory s = _state;
-        if (epoch != s.epoch) revert StaleEpoch(epoch, s.epoch);
-        Params memory p = _unpackParams(_params);
-        if (p.paused) revert IsPaused();
-        if (_bundleOpen(s, p)) revert BundleOpen(uint64(_expiry(s, p.orderTtl)));
+        IBalancer.State memory s = _state;
+        if (epoch != s.epoch) revert IBalancer.StaleEpoch(epoch, s.epoch);
+        IBalancer.Params memory p = _unpackParams(_params);
+        if (p.paused) revert IBalancer.IsPaused();
+        if (_bundleOpen(s, p)) revert IBalancer.BundleOpen(uint64(_expiry(s, p.orderTtl)));
         Eval memory e = _evaluate(s, p, requested, words);
         uint8 paths = requested & e.triggered;
         if (paths == 3 && gasleft() < (uint256(s.stableGas32) + s.globalGas32) * 32 + BOTH_PATHS_RESERVE) {
             paths = _preferred(e);
         }
-        if (paths == 0) revert UpkeepNotNeeded(requested);
-        Plan memory plan = _plan(e, paths);
-        if (plan.orders.length == 0) revert UpkeepNotNeeded(requested);
+        if (paths == 0) revert IBalancer.UpkeepNotNeeded(requested);
+        IBalancer.Plan memory plan = _plan(e, paths);
+        if (plan.orders.length == 0) revert IBalancer.UpkeepNotNeeded(requested);
         _commit(s, p, plan, gasStart);
     }
 
@@ -144,7 +163,7 @@ abstract contract BalancerBase is
         uint256 w = _params;
         if (uint8(w >> 184) != 0) return INVALID_SIGNATURE; // paused: no fills
         bytes32[] memory hashes = abi.decode(signature, (bytes32[]));
-        State memory s = _state;
+        IBalancer.State memory s = _state;
         if (s.digest == 0 || bytes16(keccak256(abi.encodePacked(hashes))) != s.digest) {
             return INVALID_SIGNATURE;
         }
@@ -173,18 +192,18 @@ abstract contract BalancerBase is
     /// @notice Owner: cancels the open bundle, as a withdrawal does (an emergency stop for orders
     /// priced at a feed the owner no longer trusts). The cooldown it started keeps running.
     function cancelBundle() external onlyOwner {
-        State memory s = _state;
-        if (s.digest == 0) revert NoOpenBundle(s.epoch);
+        IBalancer.State memory s = _state;
+        if (s.digest == 0) revert IBalancer.NoOpenBundle(s.epoch);
         _state.digest = 0;
-        emit BundleCancelled(s.epoch);
+        emit IBalancer.BundleCancelled(s.epoch);
     }
 
     /* ---------------------------------------------------------------- VAULT --- */
 
     /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit.
     function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
-        if (amount == 0) revert ZeroAmount();
-        if (uint8(_params >> 184) != 0) revert IsPaused();
+        if (amount == 0) revert IBalancer.ZeroAmount();
+        if (uint8(_params >> 184) != 0) revert IBalancer.IsPaused();
         CloneArgs.Config memory c = _config();
         uint256 idx = _indexOf(c, token);
         uint256[] memory prices = _readPrices(c, type(uint256).max, msg.data[0:0]);
@@ -192,23 +211,23 @@ abstract contract BalancerBase is
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        if (received != amount) revert FeeOnTransfer(token, amount, received);
+        if (received != amount) revert IBalancer.FeeOnTransfer(token, amount, received);
         uint256 value = Drift.value(amount, prices[idx], c.decimals(idx));
         uint256 supply = totalShares;
         if (supply == 0) {
-            if (value <= DEAD_SHARES) revert DepositTooSmall(value);
+            if (value <= DEAD_SHARES) revert IBalancer.DepositTooSmall(value);
             shares = value - DEAD_SHARES;
             sharesOf[address(0)] = DEAD_SHARES;
             supply = DEAD_SHARES;
         } else {
-            if (total == 0) revert DepositTooSmall(value);
+            if (total == 0) revert IBalancer.DepositTooSmall(value);
             shares = value * supply / total;
-            if (shares == 0) revert DepositTooSmall(value);
+            if (shares == 0) revert IBalancer.DepositTooSmall(value);
         }
         _balances[idx] += amount.toUint128();
         sharesOf[msg.sender] += shares;
         totalShares = supply + shares;
-        emit Funded(msg.sender, token, amount, value, shares);
+        emit IBalancer.Funded(msg.sender, token, amount, value, shares);
     }
 
     /// @notice Burns `shares` and pays their pro-rata part of every tracked balance (or of the held
@@ -216,9 +235,9 @@ abstract contract BalancerBase is
     /// even when a feed is down or the balancer is paused. A bundle
     /// still open is cancelled: its orders were sized for the portfolio before the withdrawal.
     function withdraw(uint256 shares) external nonReentrant returns (uint256[] memory amounts) {
-        if (shares == 0) revert ZeroAmount();
+        if (shares == 0) revert IBalancer.ZeroAmount();
         uint256 held = sharesOf[msg.sender];
-        if (held < shares) revert InsufficientShares(msg.sender, held, shares);
+        if (held < shares) revert IBalancer.InsufficientShares(msg.sender, held, shares);
         CloneArgs.Config memory c = _config();
         uint256 supply = totalShares;
         amounts = new uint256[](c.n);
@@ -234,19 +253,19 @@ abstract contract BalancerBase is
         totalShares = supply - shares;
         if (_state.digest != 0) {
             _state.digest = 0;
-            emit BundleCancelled(_state.epoch);
+            emit IBalancer.BundleCancelled(_state.epoch);
         }
         for (uint256 i; i < c.n; ++i) {
             if (amounts[i] != 0) IERC20(c.token(i)).safeTransfer(msg.sender, amounts[i]);
         }
-        emit Withdrawn(msg.sender, shares, amounts);
+        emit IBalancer.Withdrawn(msg.sender, shares, amounts);
     }
 
     /* ------------------------------------------------------------- INTERNAL --- */
 
     /// @dev Reads what the due paths among `paths` need (a stable-only evaluation reads only the
     /// stables' feeds) and decides which are triggered.
-    function _evaluate(State memory s, Params memory p, uint8 paths, bytes calldata words)
+    function _evaluate(IBalancer.State memory s, IBalancer.Params memory p, uint8 paths, bytes calldata words)
         internal
         view
         returns (Eval memory e)
@@ -283,7 +302,7 @@ abstract contract BalancerBase is
 
     /// @dev Trades to the clear-band edge (or to target for calendar and depeg rebalances), netted,
     /// dust-filtered and turned into orders.
-    function _plan(Eval memory e, uint8 paths) internal view returns (Plan memory plan) {
+    function _plan(Eval memory e, uint8 paths) internal view returns (IBalancer.Plan memory plan) {
         int256[] memory deltas = new int256[](e.c.n);
         plan.paths = paths;
         int256 sliceDelta = 0;
@@ -314,7 +333,12 @@ abstract contract BalancerBase is
     }
 
     /// @dev Writes the one state slot and emits the bundle and its GasProfile.
-    function _commit(State memory s, Params memory p, Plan memory plan, uint256 gasStart) internal {
+    function _commit(
+        IBalancer.State memory s,
+        IBalancer.Params memory p,
+        IBalancer.Plan memory plan,
+        uint256 gasStart
+    ) internal {
         s.digest = bytes16(keccak256(abi.encodePacked(plan.hashes)));
         s.epoch += 1;
         uint32 now32 = uint32(block.timestamp);
@@ -334,8 +358,8 @@ abstract contract BalancerBase is
         uint256 bitmap = plan.bitmap;
         uint256 driftBefore = plan.driftBeforeBps;
         uint256 expectedAfter = plan.expectedAfterBps;
-        bytes32 publishedTopic = OrdersPublished.selector;
-        bytes32 profileTopic = GasProfile.selector;
+        bytes32 publishedTopic = IBalancer.OrdersPublished.selector;
+        bytes32 profileTopic = IBalancer.GasProfile.selector;
         assembly ("memory-safe") {
             // Scratch above the free memory pointer: nothing is allocated.
             let m := mload(0x40)
@@ -360,7 +384,7 @@ abstract contract BalancerBase is
 
     /// @dev Per-path gas estimates: an exponential average (weight 1/4) of measured performs; a perform
     /// running both paths is split between them in proportion to their estimates.
-    function _learnGas(State memory s, uint8 paths, uint256 used) internal pure {
+    function _learnGas(IBalancer.State memory s, uint8 paths, uint256 used) internal pure {
         uint256 g32 = used / 32;
         if (paths == 3) {
             uint256 sum = uint256(s.stableGas32) + s.globalGas32;
@@ -405,23 +429,25 @@ abstract contract BalancerBase is
         uint256 taking
     ) internal {
         CloneArgs.Config memory c = _config();
-        if (msg.sender != c.protocol) revert OnlyProtocol(msg.sender);
+        if (msg.sender != c.protocol) revert IBalancer.OnlyProtocol(msg.sender);
         // Only our own orders, of the current bundle, while not paused. The protocol accepted the
         // order's signature through `isValidSignature` (current bundle, unexpired, not paused) at
         // its first and only fill (our orders take no partial fills); the checks here hold
         // whatever path reaches this hook.
         if (address(uint160(order.maker)) != address(this)) {
-            revert NotOurOrder(address(uint160(order.maker)));
+            revert IBalancer.NotOurOrder(address(uint160(order.maker)));
         }
-        if (uint8(_params >> 184) != 0) revert IsPaused();
-        State memory s = _state;
+        if (uint8(_params >> 184) != 0) revert IBalancer.IsPaused();
+        IBalancer.State memory s = _state;
         uint256 orderEpoch = OrderBook.epochOf(order);
-        if (s.digest == 0 || orderEpoch != s.epoch) revert NotCurrentBundle(uint32(orderEpoch), s.epoch);
+        if (s.digest == 0 || orderEpoch != s.epoch) {
+            revert IBalancer.NotCurrentBundle(uint32(orderEpoch), s.epoch);
+        }
         address sell = address(uint160(order.makerAsset));
         _balances[_indexOf(c, sell)] -= making.toUint128();
         _balances[_indexOf(c, address(uint160(order.takerAsset)))] += taking.toUint128();
         IERC20(sell).forceApprove(c.protocol, making);
-        emit Filled(orderHash, sell, making, taking);
+        emit IBalancer.Filled(orderHash, sell, making, taking);
     }
 
     function _avg(uint16 old, uint256 sample) private pure returns (uint16) {
@@ -430,7 +456,7 @@ abstract contract BalancerBase is
     }
 
     /// @dev TimeBalancer: whether the calendar rebalance is due.
-    function _calendarDue(State memory s) internal view virtual returns (bool);
+    function _calendarDue(IBalancer.State memory s) internal view virtual returns (bool);
 
     /// @dev TimeBalancer: stores and checks the interval and dust floor.
     function _initCalendar(uint32 interval_, uint16 dustFloorBps_) internal virtual;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBalancer} from "../interfaces/IBalancer.sol";
 import {CloneArgs} from "../libraries/CloneArgs.sol";
 import {Drift} from "../libraries/Drift.sol";
 import {Oracle} from "../libraries/Oracle.sol";
@@ -14,12 +15,22 @@ abstract contract BalancerState is BalancerAdmin {
 
     /* ---------------------------------------------------------------- VIEWS --- */
 
+    /// @notice The per-perform state (bundle digest, epoch, last performs, gas estimates).
+    function state() external view returns (IBalancer.State memory) {
+        return _state;
+    }
+
+    /// @notice The Chainlink forwarder allowed to perform.
+    function forwarder() external view returns (address) {
+        return address(uint160(_forwarderTargets));
+    }
+
     /// @notice The assets, as fixed at creation.
-    function assets() external view returns (Asset[] memory out) {
+    function assets() external view returns (IBalancer.Asset[] memory out) {
         CloneArgs.Config memory c = _config();
-        out = new Asset[](c.n);
+        out = new IBalancer.Asset[](c.n);
         for (uint256 i; i < c.n; ++i) {
-            out[i] = Asset({
+            out[i] = IBalancer.Asset({
                 token: c.token(i),
                 feed: c.feed(i),
                 tokenDecimals: uint8(c.tokenDecimals(i)),
@@ -105,13 +116,9 @@ abstract contract BalancerState is BalancerAdmin {
         }
     }
 
-    function _config() internal view returns (CloneArgs.Config memory) {
-        return CloneArgs.decode(Clones.fetchCloneArgs(address(this)));
-    }
-
     function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256 i) {
         i = c.indexOf(token);
-        if (i == c.n) revert UnknownAsset(token);
+        if (i == c.n) revert IBalancer.UnknownAsset(token);
     }
 
     function _unpackTargets(uint256 n) internal view returns (uint16[] memory t) {
@@ -130,25 +137,11 @@ abstract contract BalancerState is BalancerAdmin {
         }
     }
 
-    function _setTargets(uint16[] calldata t) internal override {
-        uint256 n = _config().n;
-        uint256 sum = 0;
-        uint256 packed = 0;
-        for (uint256 i; i < t.length; ++i) {
-            sum += t[i];
-            packed |= uint256(t[i]) << (16 * i);
-        }
-        if (t.length != n || sum != Drift.BPS) revert InvalidTargets(t.length, sum);
-        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
-        if (n > 6) _targetsHigh = packed >> 96;
-        emit TargetsUpdated(t);
-    }
-
-    function _bundleOpen(State memory s, Params memory p) internal view returns (bool) {
+    function _bundleOpen(IBalancer.State memory s, IBalancer.Params memory p) internal view returns (bool) {
         return s.digest != 0 && block.timestamp <= _expiry(s, p.orderTtl);
     }
 
-    function _expiry(State memory s, uint256 orderTtl) internal pure returns (uint256) {
+    function _expiry(IBalancer.State memory s, uint256 orderTtl) internal pure returns (uint256) {
         uint256 last = s.lastStableAt > s.lastGlobalAt ? s.lastStableAt : s.lastGlobalAt;
         return last + orderTtl;
     }

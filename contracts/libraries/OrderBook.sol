@@ -173,6 +173,8 @@ library OrderBook {
         uint256 sell = tr >> 248;
         uint256 buy = tr >> 240 & 0xff;
         uint256 usd = tr & USD_MASK;
+        // the last level takes the remainder, so the levels sum exactly to the trade
+        // forge-lint: disable-next-line(divide-before-multiply)
         usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
         // 10 ** sell decimals computed once, for the amount (as `Drift.units`) and the price.
         uint256 sellPrice = m.prices[sell];
