@@ -4,16 +4,20 @@ contracts (contracts/) that is not triaged in the triage file with a reason.
 
     slither_gate.py --report slither.json --triage script/slither-triage.json
 
-The triage file is a JSON list of {"check": ..., "where": ..., "reason": ...}. "where" names the
-code the finding is about, stable across edits that only move lines: "Contract.function" for a
-function, "Contract.function.variable" for a local, "Contract.variable" for a state variable. It
-is printed by this script for every untriaged finding. One entry covers every finding of that
-check at that place (slither reports one per offending line).
+The triage file is a JSON list of {"check": ..., "where": ..., "what": ..., "reason": ...}. "where"
+names the code the finding is about, stable across edits that only move lines: "Contract.function"
+for a function, "Contract.function.variable" for a local, "Contract.variable" for a state variable.
+"what" is the finding's own text: the offending expressions slither points at (its node elements,
+joined by " | "), or, for a finding without any (a state variable), its description with source
+locations removed. One entry covers exactly one finding, so a second finding of the same check in
+the same function (another `== 0` in `fund`) is untriaged until it gets its own entry. Both are
+printed by this script for every untriaged finding.
 A triage entry that no longer matches any finding is reported (stale) so the file stays true.
 Standard library only.
 """
 import argparse
 import json
+import re
 import sys
 
 GATED_IMPACTS = {"High", "Medium"}
@@ -33,6 +37,19 @@ def where(finding):
         parent = parent.get("type_specific_fields", {}).get("parent", {})
     names = [p.split("(")[0] for p in reversed(parts)]
     return ".".join(names)
+
+
+def what(finding):
+    """The finding's own text, without line numbers: its offending expressions, else its description."""
+    nodes = [e.get("name", "") for e in finding.get("elements", []) if e.get("type") == "node"]
+    if nodes:
+        return " | ".join(nodes)
+    text = re.sub(r"\s*\([^()]*#\d+(-\d+)?\)", "", finding.get("description", ""))
+    return " ".join(text.split())
+
+
+def key(finding):
+    return (finding.get("check"), where(finding), what(finding))
 
 
 def own(finding):
@@ -71,22 +88,25 @@ def main():
         print(f"slither gate: error: slither failed: {report.get('error')} — run it by hand to see why", file=sys.stderr)
         return 1
     for entry in triage:
-        if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "where", "reason")):
-            print(f"slither gate: error: triage entry {entry} needs non-empty check, where and reason", file=sys.stderr)
+        if not all(isinstance(entry.get(k), str) and entry.get(k).strip() for k in ("check", "where", "what", "reason")):
+            print(f"slither gate: error: triage entry {entry} needs non-empty check, where, what and reason",
+                  file=sys.stderr)
             return 1
-    triaged = {(e["check"], e["where"]) for e in triage}
+    triaged = {(e["check"], e["where"], e["what"]) for e in triage}
 
     findings = report.get("results", {}).get("detectors", [])
     gated = [f for f in findings if f.get("impact") in GATED_IMPACTS and own(f)]
-    untriaged = [f for f in gated if (f.get("check"), where(f)) not in triaged]
-    seen = {(f.get("check"), where(f)) for f in gated}
-    stale = [e for e in triage if (e["check"], e["where"]) not in seen]
+    untriaged = [f for f in gated if key(f) not in triaged]
+    seen = {key(f) for f in gated}
+    stale = [e for e in triage if (e["check"], e["where"], e["what"]) not in seen]
 
     for f in untriaged:
         first = f.get("description", "").strip().splitlines()[0] if f.get("description") else ""
-        print(f"slither gate: UNTRIAGED {f.get('impact')} {f.get('check')} where={where(f)}: {first}")
+        print(f"slither gate: UNTRIAGED {f.get('impact')} {f.get('check')} where={where(f)} "
+              f"what={json.dumps(what(f))}: {first}")
     for e in stale:
-        print(f"slither gate: stale triage entry (no such finding any more): {e['check']} where={e['where']}")
+        print(f"slither gate: stale triage entry (no such finding any more): {e['check']} where={e['where']} "
+              f"what={json.dumps(e['what'])}")
     print(f"slither gate: {len(gated)} high/medium finding(s) in {OWN_PREFIX}, "
           f"{len(gated) - len(untriaged)} triaged, {len(untriaged)} untriaged, {len(stale)} stale triage entr(ies)")
     if untriaged:

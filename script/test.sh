@@ -21,6 +21,10 @@ forge fmt --check
 step "forge build (warnings in our code are errors)"
 forge build
 
+step "forge lint (our contracts; exclusions and their reasons in foundry.toml)"
+# Its own output folders: lint compiles without bytecode, and would leave such artifacts in out/.
+forge lint contracts --out .tools/lint/out --cache-path .tools/lint/cache
+
 step "contracts/abi/ matches the compiled contracts (the Rust bindings are generated from it)"
 script/abi.sh --check
 
