@@ -32,22 +32,33 @@ contract BalancerFactory is IBalancerFactory {
         IBalancer.InitParams calldata init
     ) external returns (address balancer) {
         _validate(assets);
-        if (protocol.protocol == address(0)) revert InvalidProtocol();
-        bytes32 domain = keccak256(
-            abi.encode(
-                DOMAIN_TYPEHASH,
-                keccak256(bytes(protocol.name)),
-                keccak256(bytes(protocol.version)),
-                block.chainid,
-                protocol.protocol
-            )
-        );
+        bytes32 domain = _domainOf(protocol.protocol);
+        if (bytes(protocol.name).length != 0 || bytes(protocol.version).length != 0) {
+            bytes32 configured = keccak256(
+                abi.encode(
+                    DOMAIN_TYPEHASH,
+                    keccak256(bytes(protocol.name)),
+                    keccak256(bytes(protocol.version)),
+                    block.chainid,
+                    protocol.protocol
+                )
+            );
+            if (configured != domain) revert ProtocolDomainMismatch(configured, domain);
+        }
         bytes memory args = CloneArgs.encode(protocol.protocol, domain, sequencerFeed, sequencerGrace, assets);
         balancer = Clones.cloneWithImmutableArgs(
             kind == Kind.Drift ? driftImplementation : timeImplementation, args
         );
         IBalancer(balancer).initialize(init);
         emit BalancerCreated(balancer, kind, init.owner, protocol.protocol, assets);
+    }
+
+    /// @dev The protocol's own EIP-712 domain separator.
+    function _domainOf(address protocol) internal view returns (bytes32) {
+        if (protocol == address(0)) revert InvalidProtocol();
+        (bool ok, bytes memory r) = protocol.staticcall(abi.encodeWithSignature("DOMAIN_SEPARATOR()"));
+        if (!ok || r.length != 32) revert InvalidProtocol();
+        return abi.decode(r, (bytes32));
     }
 
     function _validate(IBalancer.Asset[] calldata assets) internal pure {

@@ -11,8 +11,10 @@ interface IBalancerFactory {
         Time
     }
 
-    /// @notice The 1inch protocol and its EIP-712 domain (deployed routers use another name/version
-    /// than the sources, so these are configuration).
+    /// @notice The 1inch protocol. Its EIP-712 domain is read from the protocol itself
+    /// (`DOMAIN_SEPARATOR()`) at creation; `name` and `version`, when given, are checked against it
+    /// (empty both: not checked), so a wrong one is refused instead of yielding a balancer whose
+    /// orders can never fill.
     struct Protocol {
         address protocol;
         string name;
@@ -23,8 +25,10 @@ interface IBalancerFactory {
     error InvalidAssetCount(uint256 n);
     /// @notice Asset `index` is invalid: zero token or feed, decimals above 18, zero heartbeat, or a duplicate.
     error InvalidAsset(uint256 index);
-    /// @notice The protocol address is zero.
+    /// @notice The protocol address is zero, or it does not answer `DOMAIN_SEPARATOR()` with 32 bytes.
     error InvalidProtocol();
+    /// @notice The configured name/version give another EIP-712 domain than the protocol's own.
+    error ProtocolDomainMismatch(bytes32 configured, bytes32 protocolDomain);
 
     /// @notice A balancer was created.
     event BalancerCreated(

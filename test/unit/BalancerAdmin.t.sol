@@ -162,12 +162,68 @@ contract BalancerAdminTest is BalancerFixture {
         IBalancer.Asset[] memory a = _assets(0x3);
         vm.expectRevert(abi.encodeWithSelector(IBalancer.InvalidParam.selector, 15, 59 minutes));
         factory.create(
-            IBalancerFactory.Kind.Time,
+            IBalancerFactory.Kind.Time, a, IBalancerFactory.Protocol(address(lop), "", ""), address(0), 0, ip
+        );
+    }
+
+    /// @notice Finding 7 (EIP-712 domain from configuration): a wrong version used to yield a
+    /// balancer whose orders could never fill but that kept asking for performs. The domain is now
+    /// the protocol's own, and a configured name/version that disagrees is refused.
+    function test_attack_wrongProtocolVersion_isRefusedAtCreation() public {
+        bytes32 configured = keccak256(
+            abi.encode(
+                keccak256(
+                    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+                ),
+                keccak256("1inch Limit Order Protocol"),
+                keccak256("5"),
+                block.chainid,
+                address(lop)
+            )
+        );
+        IBalancer.Asset[] memory a = _assets(0x3);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IBalancerFactory.ProtocolDomainMismatch.selector, configured, lop.DOMAIN_SEPARATOR()
+            )
+        );
+        factory.create(
+            IBalancerFactory.Kind.Drift,
             a,
-            IBalancerFactory.Protocol(address(lop), "n", "v"),
+            IBalancerFactory.Protocol(address(lop), "1inch Limit Order Protocol", "5"),
             address(0),
             0,
-            ip
+            _init(_targets4())
+        );
+    }
+
+    function test_domain_isReadFromTheProtocol() public {
+        IBalancer c = IBalancer(
+            factory.create(
+                IBalancerFactory.Kind.Drift,
+                _assets(0x3),
+                IBalancerFactory.Protocol(address(lop), "", ""),
+                address(0),
+                0,
+                _init(_targets4())
+            )
+        );
+        (address p, bytes32 domain) = c.protocol();
+        assertEq(p, address(lop));
+        assertEq(domain, lop.DOMAIN_SEPARATOR());
+    }
+
+    function test_RevertWhen_theProtocolHasNoDomain() public {
+        address notAProtocol = makeAddr("not-a-protocol");
+        IBalancer.Asset[] memory a = _assets(0x3);
+        vm.expectRevert(IBalancerFactory.InvalidProtocol.selector);
+        factory.create(
+            IBalancerFactory.Kind.Drift,
+            a,
+            IBalancerFactory.Protocol(notAProtocol, "", ""),
+            address(0),
+            0,
+            _init(_targets4())
         );
     }
 
