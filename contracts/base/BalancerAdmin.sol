@@ -58,6 +58,9 @@ abstract contract BalancerAdmin {
     mapping(address keeper => bool) public isFallbackKeeper;
     /// @notice The upkeep manager allowed to perform with the feed reads it hands on.
     address public manager;
+    /// @dev Withdrawal transfers that failed (frozen or blacklisted tokens), set aside per holder and
+    /// token, out of the tracked balances, until claimed (`BalancerAdminModule.claim`).
+    mapping(address holder => mapping(address token => uint256)) internal _owed;
 
     /* ------------------------------------------------------------ MODIFIERS --- */
 

@@ -3,14 +3,37 @@ pragma solidity 0.8.30;
 
 import {IBalancer} from "../interfaces/IBalancer.sol";
 import {BalancerAdmin} from "./BalancerAdmin.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
-/// @title A balancer's admin module: its owner and controller functions and their views.
+/// @title A balancer's admin module: its owner and controller functions and their views, and the
+/// holders' `claim` of what a failed withdrawal transfer left owed — the balancer's cold code.
 /// @notice Deployed once by each balancer implementation and reached only by delegatecall from the
 /// balancer's `fallback`, so it runs on the clone's storage (the layout of `BalancerAdmin`, which
 /// both inherit) with the caller's `msg.sender`. Called directly it has no owner: every setter
 /// reverts `Unauthorized`. It moves cold code out of the balancer (whose runtime code must stay
 /// under 22,528 bytes); an admin call pays one more delegatecall (~2,700 gas).
-contract BalancerAdminModule is BalancerAdmin {
+contract BalancerAdminModule is BalancerAdmin, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /* -------------------------------------------------------------- HOLDERS --- */
+
+    /// @notice Pays the caller what a failed withdrawal transfer left owed in `token`. The guard's
+    /// transient slot is the balancer's own (delegatecall), shared with `fund` and `withdraw`.
+    function claim(address token) external nonReentrant returns (uint256 amount) {
+        amount = _owed[msg.sender][token];
+        if (amount == 0) revert IBalancer.NothingOwed(msg.sender, token);
+        delete _owed[msg.sender][token];
+        IERC20(token).safeTransfer(msg.sender, amount);
+        emit IBalancer.Claimed(msg.sender, token, amount);
+    }
+
+    /// @notice What `account` is owed in `token` from withdrawals whose transfer failed.
+    function owed(address account, address token) external view returns (uint256) {
+        return _owed[account][token];
+    }
+
     /* ---------------------------------------------------------------- OWNER --- */
 
     /// @notice Starts a two-step ownership transfer.

@@ -255,8 +255,17 @@ abstract contract BalancerBase is
             _state.digest = 0;
             emit IBalancer.BundleCancelled(_state.epoch);
         }
+        // A token that refuses the transfer (frozen, blacklisted) does not block the others: its part
+        // is set aside for the holder, out of the portfolio, until claimed.
         for (uint256 i; i < c.n; ++i) {
-            if (amounts[i] != 0) IERC20(c.token(i)).safeTransfer(msg.sender, amounts[i]);
+            uint256 a = amounts[i];
+            if (a == 0) continue;
+            IERC20 t = IERC20(c.token(i));
+            if (!t.trySafeTransfer(msg.sender, a)) {
+                _owed[msg.sender][address(t)] += a;
+                amounts[i] = 0;
+                emit IBalancer.WithdrawalOwed(msg.sender, address(t), a);
+            }
         }
         emit IBalancer.Withdrawn(msg.sender, shares, amounts);
     }

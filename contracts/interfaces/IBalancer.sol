@@ -113,6 +113,8 @@ interface IBalancer {
     error DepositTooSmall(uint256 value);
     /// @notice `account` holds `balance` shares, fewer than `shares`.
     error InsufficientShares(address account, uint256 balance, uint256 shares);
+    /// @notice `account` is owed nothing in `token`.
+    error NothingOwed(address account, address token);
     /// @notice `token` delivered `received` of `amount` (fee-on-transfer tokens are not supported).
     error FeeOnTransfer(address token, uint256 amount, uint256 received);
     /// @notice Targets sum to `sum`, not 10,000, or their count `count` is not the asset count.
@@ -138,8 +140,14 @@ interface IBalancer {
     event Initialized(address indexed owner, address controller, address forwarder, uint16[] targets);
     /// @notice `user` deposited `amount` of `token` worth `value` (USD, 18 decimals) for `shares`.
     event Funded(address indexed user, address indexed token, uint256 amount, uint256 value, uint256 shares);
-    /// @notice `user` burnt `shares` and received `amounts` (in asset order), in kind.
+    /// @notice `user` burnt `shares` and received `amounts` (in asset order), in kind. An asset whose
+    /// transfer failed shows 0 here and is owed instead (`WithdrawalOwed`).
     event Withdrawn(address indexed user, uint256 shares, uint256[] amounts);
+    /// @notice Paying `amount` of `token` to `user` failed (a frozen or blacklisted token): it is set
+    /// aside for them, out of the portfolio, until they `claim` it.
+    event WithdrawalOwed(address indexed user, address indexed token, uint256 amount);
+    /// @notice `user` was paid `amount` of `token` they were owed.
+    event Claimed(address indexed user, address indexed token, uint256 amount);
     /// @notice A bundle of orders was published; takers fill them with `fillContractOrder`, passing
     /// `abi.encode(hashes)` (all hashes of the bundle, in order) as the signature.
     event OrdersPublished(uint32 indexed epoch, uint64 expiry, ILimitOrderProtocol.Order[] orders);
@@ -184,8 +192,14 @@ interface IBalancer {
     function initialize(InitParams calldata ip) external;
     /// @notice Deposits `amount` of `token`; mints shares at the oracle value of the deposit.
     function fund(address token, uint256 amount) external returns (uint256 shares);
-    /// @notice Burns `shares`; pays their pro-rata part of every tracked balance in kind.
+    /// @notice Burns `shares`; pays their pro-rata part of every tracked balance in kind. An asset
+    /// whose transfer fails does not stop the others: it is owed to the caller (`owed`, `claim`).
     function withdraw(uint256 shares) external returns (uint256[] memory amounts);
+    /// @notice Pays the caller what a failed withdrawal transfer left owed in `token`; reverts with
+    /// the token's error (and keeps it owed) while the transfer still fails.
+    function claim(address token) external returns (uint256 amount);
+    /// @notice What `account` is owed in `token` from withdrawals whose transfer failed.
+    function owed(address account, address token) external view returns (uint256);
     /// @notice Starts a two-step ownership transfer.
     function transferOwnership(address newOwner) external;
     /// @notice Completes a two-step ownership transfer.
