@@ -71,8 +71,9 @@ fn triaged_with_reason_passes_and_stale_or_reasonless_entries_fail() {
         "{text}"
     );
 
-    let reasonless =
-        format!(r#"[{{"check":"divide-before-multiply","where":"{OWN_MEDIUM}","what":"{OWN_MEDIUM_WHAT}","reason":" "}}]"#);
+    let reasonless = format!(
+        r#"[{{"check":"divide-before-multiply","where":"{OWN_MEDIUM}","what":"{OWN_MEDIUM_WHAT}","reason":" "}}]"#
+    );
     let (code, text) = gate(&fixture(), &reasonless);
     assert_eq!(code, 1);
     assert!(
@@ -107,11 +108,16 @@ fn a_second_finding_of_the_same_check_in_the_same_function_needs_its_own_entry()
     let (code, text) = gate(&report, triage);
     assert_eq!(code, 0, "{text}");
     // the same check, the same function, a new comparison: not covered by the entry above
-    write(&[equality_finding("supply == 0"), equality_finding("balance == amount")]);
+    write(&[
+        equality_finding("supply == 0"),
+        equality_finding("balance == amount"),
+    ]);
     let (code, text) = gate(&report, triage);
     assert_eq!(code, 1, "{text}");
     assert!(
-        text.contains(r#"UNTRIAGED Medium incorrect-equality where=Tmp.fund what="balance == amount""#),
+        text.contains(
+            r#"UNTRIAGED Medium incorrect-equality where=Tmp.fund what="balance == amount""#
+        ),
         "{text}"
     );
     assert!(text.contains("1 triaged, 1 untriaged"), "{text}");
