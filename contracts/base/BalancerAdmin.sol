@@ -19,6 +19,8 @@ abstract contract BalancerAdmin {
     uint256 internal constant MAX_COOLDOWN = 30 days;
     uint256 internal constant MIN_ORDER_TTL = 60;
     uint256 internal constant MAX_ORDER_TTL = 1 days;
+    /// @notice Shares locked forever by the first deposit (defence in depth against share inflation).
+    uint256 public constant DEAD_SHARES = 1000;
 
     /* -------------------------------------------------------------- STORAGE --- */
 
@@ -58,9 +60,14 @@ abstract contract BalancerAdmin {
     mapping(address keeper => bool) public isFallbackKeeper;
     /// @notice The upkeep manager allowed to perform with the feed reads it hands on.
     address public manager;
+    /// @dev Bit i set while someone is owed asset i (`_owedTotal` of its token is not 0); packed with
+    /// `manager`, so a withdrawal learns in one slot which tokens hold a reserve.
+    uint16 internal _reserveMask;
     /// @dev Withdrawal transfers that failed (frozen or blacklisted tokens), set aside per holder and
     /// token, out of the tracked balances, until claimed (`BalancerAdminModule.claim`).
     mapping(address holder => mapping(address token => uint256)) internal _owed;
+    /// @dev The sum of `_owed` per token: held by the balancer, but not the portfolio's.
+    mapping(address token => uint256) internal _owedTotal;
 
     /* ------------------------------------------------------------ MODIFIERS --- */
 

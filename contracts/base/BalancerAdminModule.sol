@@ -2,20 +2,85 @@
 pragma solidity 0.8.30;
 
 import {IBalancer} from "../interfaces/IBalancer.sol";
-import {BalancerAdmin} from "./BalancerAdmin.sol";
+import {CloneArgs} from "../libraries/CloneArgs.sol";
+import {Drift} from "../libraries/Drift.sol";
+import {BalancerState} from "./BalancerState.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
-/// @title A balancer's admin module: its owner and controller functions and their views, and the
-/// holders' `claim` of what a failed withdrawal transfer left owed — the balancer's cold code.
+/// @title A balancer's admin module — the balancer's cold code: its owner and controller functions
+/// and their views, deposits (`fund`, `sync`), and the holders' `claim` of what a failed withdrawal
+/// transfer left owed.
 /// @notice Deployed once by each balancer implementation and reached only by delegatecall from the
 /// balancer's `fallback`, so it runs on the clone's storage (the layout of `BalancerAdmin`, which
 /// both inherit) with the caller's `msg.sender`. Called directly it has no owner: every setter
 /// reverts `Unauthorized`. It moves cold code out of the balancer (whose runtime code must stay
 /// under 22,528 bytes); an admin call pays one more delegatecall (~2,700 gas).
-contract BalancerAdminModule is BalancerAdmin, ReentrancyGuardTransient {
+contract BalancerAdminModule is BalancerState, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+    using CloneArgs for CloneArgs.Config;
+
+    /* ---------------------------------------------------------------- VAULT --- */
+
+    /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit,
+    /// against the portfolio valued on what it really holds (a token that rebased below its tracked
+    /// balance is synced down first, so a later depositor does not pay for the loss).
+    function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
+        if (amount == 0) revert IBalancer.ZeroAmount();
+        if (uint8(_params >> 184) != 0) revert IBalancer.IsPaused();
+        CloneArgs.Config memory c = _config();
+        _sync(c);
+        uint256 idx = _indexOf(c, token);
+        uint256[] memory prices = _readPrices(c, type(uint256).max, msg.data[0:0]);
+        (, uint256 total) = _valuesOf(c, prices);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert IBalancer.FeeOnTransfer(token, amount, received);
+        uint256 value = Drift.value(amount, prices[idx], c.decimals(idx));
+        uint256 supply = totalShares;
+        if (supply == 0) {
+            if (value <= DEAD_SHARES) revert IBalancer.DepositTooSmall(value);
+            shares = value - DEAD_SHARES;
+            sharesOf[address(0)] = DEAD_SHARES;
+            supply = DEAD_SHARES;
+        } else {
+            if (total == 0) revert IBalancer.DepositTooSmall(value);
+            shares = value * supply / total;
+            if (shares == 0) revert IBalancer.DepositTooSmall(value);
+        }
+        _balances[idx] += amount.toUint128();
+        sharesOf[msg.sender] += shares;
+        totalShares = supply + shares;
+        emit IBalancer.Funded(msg.sender, token, amount, value, shares);
+    }
+
+    /// @notice Lowers every tracked balance to what the balancer really holds for the portfolio
+    /// (a negative rebase, a token that took a fee or was seized), so the loss is the holders' before
+    /// anyone deposits. Anyone may call it; it never raises a balance (a donation moves no share).
+    function sync() external nonReentrant {
+        _sync(_config());
+    }
+
+    function _sync(CloneArgs.Config memory c) internal {
+        uint256 reserves = _reserveMask;
+        for (uint256 i; i < c.n; ++i) {
+            address t = c.token(i);
+            uint256 tracked = _balances[i];
+            uint256 held = IERC20(t).balanceOf(address(this));
+            // what is owed to holders from refused withdrawals is held, but not the portfolio's
+            if (reserves >> i & 1 == 1) {
+                uint256 r = _owedTotal[t];
+                held = held > r ? held - r : 0;
+            }
+            if (held >= tracked) continue;
+            _balances[i] = uint128(held);
+            emit IBalancer.BalanceSynced(t, tracked, held);
+        }
+    }
 
     /* -------------------------------------------------------------- HOLDERS --- */
 
@@ -25,6 +90,9 @@ contract BalancerAdminModule is BalancerAdmin, ReentrancyGuardTransient {
         amount = _owed[msg.sender][token];
         if (amount == 0) revert IBalancer.NothingOwed(msg.sender, token);
         delete _owed[msg.sender][token];
+        uint256 left = _owedTotal[token] - amount;
+        _owedTotal[token] = left;
+        if (left == 0) _reserveMask &= ~uint16(1 << _indexOf(_config(), token));
         IERC20(token).safeTransfer(msg.sender, amount);
         emit IBalancer.Claimed(msg.sender, token, amount);
     }

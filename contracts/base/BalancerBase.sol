@@ -34,8 +34,6 @@ abstract contract BalancerBase is
     using SafeCast for uint256;
     using CloneArgs for CloneArgs.Config;
 
-    /// @notice Shares locked forever by the first deposit (defence in depth against share inflation).
-    uint256 public constant DEAD_SHARES = 1000;
     /// @dev Gas the perform spends after its last measurement (state write, events, return).
     uint256 internal constant PERFORM_TAIL_GAS = 12_000;
     /// @dev Margin kept when deciding whether both paths fit in one perform.
@@ -200,36 +198,6 @@ abstract contract BalancerBase is
 
     /* ---------------------------------------------------------------- VAULT --- */
 
-    /// @notice Deposits `amount` of `token` and mints shares at the oracle value of the deposit.
-    function fund(address token, uint256 amount) external nonReentrant returns (uint256 shares) {
-        if (amount == 0) revert IBalancer.ZeroAmount();
-        if (uint8(_params >> 184) != 0) revert IBalancer.IsPaused();
-        CloneArgs.Config memory c = _config();
-        uint256 idx = _indexOf(c, token);
-        uint256[] memory prices = _readPrices(c, type(uint256).max, msg.data[0:0]);
-        (, uint256 total) = _valuesOf(c, prices);
-        uint256 before = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(token).balanceOf(address(this)) - before;
-        if (received != amount) revert IBalancer.FeeOnTransfer(token, amount, received);
-        uint256 value = Drift.value(amount, prices[idx], c.decimals(idx));
-        uint256 supply = totalShares;
-        if (supply == 0) {
-            if (value <= DEAD_SHARES) revert IBalancer.DepositTooSmall(value);
-            shares = value - DEAD_SHARES;
-            sharesOf[address(0)] = DEAD_SHARES;
-            supply = DEAD_SHARES;
-        } else {
-            if (total == 0) revert IBalancer.DepositTooSmall(value);
-            shares = value * supply / total;
-            if (shares == 0) revert IBalancer.DepositTooSmall(value);
-        }
-        _balances[idx] += amount.toUint128();
-        sharesOf[msg.sender] += shares;
-        totalShares = supply + shares;
-        emit IBalancer.Funded(msg.sender, token, amount, value, shares);
-    }
-
     /// @notice Burns `shares` and pays their pro-rata part of every tracked balance (or of the held
     /// balance, if a token rebased below it), in kind; rounded down. No oracle is involved, so it works
     /// even when a feed is down or the balancer is paused. A bundle
@@ -241,11 +209,17 @@ abstract contract BalancerBase is
         CloneArgs.Config memory c = _config();
         uint256 supply = totalShares;
         amounts = new uint256[](c.n);
+        uint256 reserves = _reserveMask;
         for (uint256 i; i < c.n; ++i) {
             uint256 tracked = _balances[i];
             // Pay from what is really held when a token rebased down, so the loss is shared and the
-            // last withdrawal never fails; the tracked balance shrinks by the same fraction.
+            // last withdrawal never fails; the tracked balance shrinks by the same fraction. What is
+            // owed to holders from refused transfers is held, but not the portfolio's.
             uint256 owned = IERC20(c.token(i)).balanceOf(address(this));
+            if (reserves >> i & 1 == 1) {
+                uint256 r = _owedTotal[c.token(i)];
+                owned = owned > r ? owned - r : 0;
+            }
             amounts[i] = (owned < tracked ? owned : tracked) * shares / supply;
             _balances[i] = uint128(tracked - tracked * shares / supply);
         }
@@ -263,10 +237,13 @@ abstract contract BalancerBase is
             IERC20 t = IERC20(c.token(i));
             if (!t.trySafeTransfer(msg.sender, a)) {
                 _owed[msg.sender][address(t)] += a;
+                _owedTotal[address(t)] += a;
+                reserves |= 1 << i;
                 amounts[i] = 0;
                 emit IBalancer.WithdrawalOwed(msg.sender, address(t), a);
             }
         }
+        if (reserves != _reserveMask) _reserveMask = uint16(reserves);
         emit IBalancer.Withdrawn(msg.sender, shares, amounts);
     }
 

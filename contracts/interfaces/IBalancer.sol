@@ -146,6 +146,9 @@ interface IBalancer {
     /// @notice Paying `amount` of `token` to `user` failed (a frozen or blacklisted token): it is set
     /// aside for them, out of the portfolio, until they `claim` it.
     event WithdrawalOwed(address indexed user, address indexed token, uint256 amount);
+    /// @notice `token`'s tracked balance was lowered from `tracked` to `held`, what the balancer
+    /// really holds for the portfolio (a negative rebase or a loss).
+    event BalanceSynced(address indexed token, uint256 tracked, uint256 held);
     /// @notice `user` was paid `amount` of `token` they were owed.
     event Claimed(address indexed user, address indexed token, uint256 amount);
     /// @notice A bundle of orders was published; takers fill them with `fillContractOrder`, passing
@@ -195,6 +198,8 @@ interface IBalancer {
     /// @notice Burns `shares`; pays their pro-rata part of every tracked balance in kind. An asset
     /// whose transfer fails does not stop the others: it is owed to the caller (`owed`, `claim`).
     function withdraw(uint256 shares) external returns (uint256[] memory amounts);
+    /// @notice Anyone: lowers every tracked balance to what is really held (never raises one).
+    function sync() external;
     /// @notice Pays the caller what a failed withdrawal transfer left owed in `token`; reverts with
     /// the token's error (and keeps it owed) while the transfer still fails.
     function claim(address token) external returns (uint256 amount);

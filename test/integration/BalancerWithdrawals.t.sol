@@ -74,6 +74,29 @@ contract BalancerWithdrawalsTest is BalancerFixture {
         b.claim(address(usdc));
     }
 
+    /// @notice What is owed to a frozen holder is held by the balancer but is not the portfolio's:
+    /// a sync, a deposit and the next withdrawal all leave it out.
+    function test_owedReserve_isNotThePortfolios() public {
+        usdc.setFrozen(alice, true);
+        uint256 half = b.sharesOf(alice) / 2;
+        vm.prank(alice);
+        b.withdraw(half);
+        uint256 owed = b.owed(alice, address(usdc));
+        assertGt(owed, 0);
+        uint256 tracked = b.balances()[0];
+        assertEq(usdc.balanceOf(address(b)), tracked + owed);
+        b.sync();
+        assertEq(b.balances()[0], tracked, "the reserve neither raises nor lowers the tracked balance");
+        // the token loses value held by the balancer (seized): the portfolio bears it, not alice's debt
+        vm.prank(address(b));
+        usdc.transfer(makeAddr("seizure"), tracked / 2);
+        b.sync();
+        assertEq(b.balances()[0], tracked - tracked / 2);
+        usdc.setFrozen(alice, false);
+        vm.prank(alice);
+        assertEq(b.claim(address(usdc)), owed, "alice's debt is whole");
+    }
+
     function test_aBlacklistedBalancer_stillPaysEveryOtherAsset() public {
         usdc.setFrozen(address(b), true);
         uint256[] memory before = b.balances();

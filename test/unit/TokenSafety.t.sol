@@ -86,6 +86,58 @@ contract TokenSafetyTest is BalancerFixture {
         );
     }
 
+    /// @notice Finding 7 (rebasing tokens): after a -50 % rebase the tracked balance stayed above
+    /// what was held, so a later depositor's $1,000 bought shares of value that was gone and withdrew
+    /// $833. Deposits now sync tracked balances down to what is held first: the depositor withdraws
+    /// its $1,000 (to the rounding) and the loss stays with those who held the token.
+    function test_attack_negativeRebase_laterDepositorDoesNotPayForTheLoss() public {
+        RebasingToken reb = new RebasingToken();
+        IBalancer b = _withWeird(address(reb));
+        _fund(b, alice, 0, 1000e6);
+        reb.mint(alice, 1000e18);
+        vm.startPrank(alice);
+        reb.approve(address(b), 1000e18);
+        b.fund(address(reb), 1000e18);
+        vm.stopPrank();
+        reb.rebase(0.5e18); // the balancer now holds 500 of the 1,000 it tracks
+        address bob = makeAddr("bob");
+        tokens[0].mint(bob, 1000e6);
+        vm.prank(bob);
+        tokens[0].approve(address(b), 1000e6);
+        vm.expectEmit(address(b));
+        emit IBalancer.BalanceSynced(address(reb), 1000e18, 500e18);
+        vm.prank(bob);
+        uint256 shares = b.fund(address(tokens[0]), 1000e6);
+        vm.prank(bob);
+        uint256[] memory out = b.withdraw(shares);
+        // both assets at $1: USDC (6 decimals) + REB (18 decimals), in 18-decimal dollars
+        uint256 usd = out[0] * 1e12 + out[1];
+        emit log_named_decimal_uint("bob deposited $1,000 and withdrew $", usd, 18);
+        assertApproxEqAbs(usd, 1000e18, 1e15, "bob gets his $1,000 back (to a tenth of a cent)");
+        assertLe(usd, 1000e18, "and no more: rounding favours the holders");
+    }
+
+    /// @notice `sync` is permissionless and only ever lowers a tracked balance: a donation moves no
+    /// share's value.
+    function test_sync_lowersToWhatIsHeldAndNeverRaises() public {
+        RebasingToken reb = new RebasingToken();
+        IBalancer b = _withWeird(address(reb));
+        _fund(b, alice, 0, 1000e6);
+        reb.mint(alice, 1000e18);
+        vm.startPrank(alice);
+        reb.approve(address(b), 1000e18);
+        b.fund(address(reb), 1000e18);
+        vm.stopPrank();
+        reb.mint(address(b), 5000e18); // a donation
+        vm.prank(makeAddr("anyone"));
+        b.sync();
+        assertEq(b.balances()[1], 1000e18, "a donation is not counted");
+        reb.rebase(0.1e18); // holds 600 of the 1,000 it tracks
+        vm.prank(makeAddr("anyone"));
+        b.sync();
+        assertEq(b.balances()[1], reb.balanceOf(address(b)), "synced down to what is held");
+    }
+
     function test_callbackToken_cannotReenterFundOrWithdraw() public {
         CallbackToken cb = new CallbackToken();
         IBalancer b = _withWeird(address(cb));
