@@ -422,11 +422,35 @@ fn bindings_match_artifacts() {
         v
     }
     fn ours(contract: &str) -> [Vec<Vec<u8>>; 3] {
-        let abi = abi(contract);
+        // A balancer's ABI, as script/abi.sh writes it: its own, its admin module's (reached
+        // through its fallback) and IBalancer's events and errors (some are emitted from assembly).
+        let balancer = matches!(contract, "DriftBalancer" | "TimeBalancer");
+        let mut parts = vec![abi(contract)];
+        if balancer {
+            parts.push(abi("BalancerAdminModule"));
+        }
+        let union = |f: &dyn Fn(&alloy::json_abi::JsonAbi) -> Vec<Vec<u8>>, with_iface: bool| {
+            let mut v: Vec<Vec<u8>> = parts.iter().flat_map(f).collect();
+            if balancer && with_iface {
+                v.extend(f(&abi("IBalancer")));
+            }
+            v.sort();
+            v.dedup();
+            v
+        };
         [
-            sorted(abi.functions().map(|f| f.selector().to_vec()).collect()),
-            sorted(abi.events().map(|e| e.selector().to_vec()).collect()),
-            sorted(abi.errors().map(|e| e.selector().to_vec()).collect()),
+            union(
+                &|a| a.functions().map(|f| f.selector().to_vec()).collect(),
+                false,
+            ),
+            union(
+                &|a| a.events().map(|e| e.selector().to_vec()).collect(),
+                true,
+            ),
+            union(
+                &|a| a.errors().map(|e| e.selector().to_vec()).collect(),
+                true,
+            ),
         ]
     }
     fn bound(calls: &[[u8; 4]], events: &[[u8; 32]], errors: &[[u8; 4]]) -> [Vec<Vec<u8>>; 3] {
