@@ -257,7 +257,33 @@ impl Connection {
         )
         .await
     }
+
+    /// Calls `to` with `data` under an explicit gas limit instead of the node's estimate: for
+    /// calls whose cost depends on the block they land in (see [`FEED_UPDATE_GAS`]).
+    pub async fn call_with_gas(
+        &self,
+        what: &str,
+        to: Address,
+        data: Bytes,
+        gas: u64,
+    ) -> Result<TransactionReceipt, ChainError> {
+        self.send(
+            what,
+            TransactionRequest::default()
+                .with_to(to)
+                .with_input(data)
+                .with_gas_limit(gas),
+        )
+        .await
+    }
 }
+
+/// Gas for one `MockV3Aggregator.updateAnswer`, sent with this limit rather than the node's
+/// estimate. The estimate runs in a block that may share the stored `latestTimestamp`'s second,
+/// where rewriting it is a no-op store (100 gas); mined one block later it costs 2,900, and a
+/// transaction estimated to the gas runs out (seen as a reverted price update under load). The
+/// update itself uses at most about 95,000.
+pub const FEED_UPDATE_GAS: u64 = 150_000;
 
 /// A URL for messages: scheme, host and port only — paths, queries and credentials often hold
 /// API keys, so they become `/…` (a URL that does not parse is returned as given).

@@ -28,6 +28,7 @@ use crate::{
     chain::{
         Connection,
         bindings::{MockV3Aggregator, Multicall3},
+        provider::FEED_UPDATE_GAS,
         upkeep::Automation,
     },
     cli::output,
@@ -177,12 +178,15 @@ impl PriceJob {
                 .wrap_err_with(|| format!("reading feed {feed}"))?;
             calls.push(update(*feed, answer));
         }
+        // an explicit limit, not the estimate: see FEED_UPDATE_GAS
+        let gas = FEED_UPDATE_GAS * calls.len() as u64 + 60_000;
         let call = Multicall3::aggregate3Call { calls };
         self.conn
-            .call(
+            .call_with_gas(
                 "moving the devnet prices",
                 self.multicall,
                 call.abi_encode().into(),
+                gas,
             )
             .await?;
         self.steps += 1;

@@ -125,7 +125,12 @@ impl Stack {
             _answer: I256::try_from(6_600_000_000_000i64).unwrap(),
         };
         self.conn
-            .call("WBTC +10 %", self.wbtc_feed, call.abi_encode().into())
+            .call_with_gas(
+                "WBTC +10 %",
+                self.wbtc_feed,
+                call.abi_encode().into(),
+                onebalancer::chain::provider::FEED_UPDATE_GAS,
+            )
             .await
             .unwrap();
     }

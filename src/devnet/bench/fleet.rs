@@ -230,7 +230,12 @@ pub(crate) async fn set_market(
         _answer: I256::from_raw(price),
     };
     let what = format!("setting {}/USD to {price}", asset.symbol);
-    conn.call(&what, asset.feed, call.abi_encode().into())
-        .await?;
+    conn.call_with_gas(
+        &what,
+        asset.feed,
+        call.abi_encode().into(),
+        crate::chain::provider::FEED_UPDATE_GAS,
+    )
+    .await?;
     Ok(())
 }
