@@ -28,6 +28,10 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
     /// @notice A member's perform that runs out of gas with less than this (and less than twice its
     /// learnt estimate) was starved by the round: it is deferred, not failed.
     uint256 public constant STARVED_BELOW = 500_000;
+    /// @notice The most gas one member's perform is given. A balancer's largest perform (sixteen
+    /// assets, both paths, a full grid) stays far below; a member that burns more fails, and the
+    /// members after it in the round still get their gas.
+    uint256 public constant MEMBER_PERFORM_GAS = 2_500_000;
     /// @dev Gas a feed read may use.
     uint256 internal constant FEED_READ_GAS = 200_000;
     /// @dev Revert data kept per failed balancer (an error selector and a few arguments).
@@ -415,10 +419,10 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         emit RoundPerformed(performed, j - performed, count - j, next);
     }
 
-    /// @dev One entry (fleet index, 8 bytes): the balancer's perform with the feed words it needs, or
-    /// its failure recorded (and backed off). A perform that ran out of gas short of what it needs
-    /// (under twice its learnt estimate and under `STARVED_BELOW`) is deferred, not failed: the round
-    /// ran short, not the balancer.
+    /// @dev One entry (fleet index, 8 bytes): the balancer's perform, with the feed words it needs
+    /// and at most `MEMBER_PERFORM_GAS`, or its failure recorded (and backed off). A perform that ran
+    /// out of gas short of what it needs (under twice its learnt estimate and under `STARVED_BELOW`)
+    /// is deferred, not failed: the round ran short, not the balancer.
     function _performOne(
         bytes calldata entry,
         uint256 reserve,
@@ -429,26 +433,44 @@ contract UpkeepManager is IUpkeepManager, IReceiver, AutomationCompatible {
         uint256 idx = uint8(entry[0]);
         Member memory m = _members[idx];
         bytes8 pd = bytes8(entry[1:ENTRY]);
-        (bytes memory callData, address badFeed) = _call(m, pd, words, masks);
-        if (badFeed != address(0)) {
-            return _failed(idx, m, pd, backoff, abi.encodeWithSelector(FeedReadFailed.selector, badFeed));
+        bytes memory callData;
+        {
+            address badFeed;
+            (callData, badFeed) = _call(m, pd, words, masks);
+            if (badFeed != address(0)) {
+                return _failed(idx, m, pd, backoff, abi.encodeWithSelector(FeedReadFailed.selector, badFeed));
+            }
         }
-        uint256 g = gasleft();
         // the feed reads took the gas down to the reserve: the balancer waits for the next round
-        if (g <= reserve) return DEFERRED;
-        (bool ok, bytes memory reason) = _callCapped(m.balancer, g - reserve, callData);
+        if (gasleft() <= reserve) return DEFERRED;
+        (bool ok, bytes memory reason, uint256 starvedAt) =
+            _attempt(m.balancer, gasleft() - reserve, reserve, callData);
         if (ok) {
             if (m.failedBlock != 0) {
                 (_members[idx].failedBlock, _members[idx].failedEpoch) = (0, 0);
             }
             return PERFORMED;
         }
-        if (gasleft() < reserve) {
-            uint256 given = g - reserve;
-            uint256 need = 2 * _estimate(IBalancer(m.balancer), uint8(uint64(pd) >> 16));
-            if (given < STARVED_BELOW || given < need) return DEFERRED;
-        }
+        if (starvedAt != 0 && _starved(m.balancer, pd, starvedAt)) return DEFERRED;
         return _failed(idx, m, pd, backoff, reason);
+    }
+
+    /// @dev Whether a member that ran out of the round's last `given` gas was starved: it was given
+    /// less than `STARVED_BELOW` or less than twice its learnt estimate.
+    function _starved(address balancer, bytes8 pd, uint256 given) internal view returns (bool) {
+        return given < STARVED_BELOW || given < 2 * _estimate(IBalancer(balancer), uint8(uint64(pd) >> 16));
+    }
+
+    /// @dev Calls the member's perform with `left` gas, at most `MEMBER_PERFORM_GAS`. `starvedAt`:
+    /// the gas it was given, if it ran out of what the round had left (not of the cap): then the
+    /// round ran short, not (necessarily) the member; else 0.
+    function _attempt(address balancer, uint256 left, uint256 reserve, bytes memory callData)
+        internal
+        returns (bool ok, bytes memory reason, uint256 starvedAt)
+    {
+        uint256 given = left > MEMBER_PERFORM_GAS ? MEMBER_PERFORM_GAS : left;
+        (ok, reason) = _callCapped(balancer, given, callData);
+        if (!ok && given < MEMBER_PERFORM_GAS && gasleft() < reserve) starvedAt = given;
     }
 
     /// @dev Records a member's failed perform: it sits out `backoff` blocks unless its epoch moves.

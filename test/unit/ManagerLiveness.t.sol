@@ -5,6 +5,8 @@ import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IUpkeepManager} from "../../contracts/interfaces/IUpkeepManager.sol";
 import {FleetFixture} from "../utils/FleetFixture.sol";
 import {GasBurningFeed} from "../utils/GasBurningFeed.sol";
+import {PerformBurner} from "../utils/PerformBurner.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 /// @title A fleet stays live under a bad member (findings 5 and 6 of the balancers-v2 review).
@@ -101,6 +103,41 @@ contract ManagerLivenessTest is FleetFixture {
         }
         assertLt(blocks, 64, "reached within one pass of the rotation");
         emit log_named_uint("blocks until member 60 of 64 is reached at 2M check gas", blocks);
+    }
+
+    /// @notice A member whose perform burns every gas unit it is given (a clone of another
+    /// implementation with valid clone arguments). Uncapped, it took the whole round in the check's
+    /// simulation and on chain, leaving the members behind it only the 1/64 of the gas a call keeps
+    /// back: 3 of 5 healthy members per round. Each member's perform is now capped at
+    /// `MEMBER_PERFORM_GAS`: the burner fails within its cap in the check's simulation and is left
+    /// out, and all five are performed in the one round.
+    function test_attack_performBurner_doesNotStarveTheRound() public {
+        _fleet(6);
+        address burner = Clones.cloneWithImmutableArgs(
+            address(new PerformBurner()), Clones.fetchCloneArgs(address(fleet[0]))
+        );
+        manager.addBalancer(burner);
+        // the burner takes fleet index 0 (removing a member moves the last one into its place), so
+        // it leads the scan
+        manager.removeBalancer(address(fleet[0]));
+        assertEq(manager.member(0).balancer, burner);
+        _driftAll();
+        uint32[] memory before = _epochs();
+        (bool due, bytes memory data) = _checkWith(CHECK_GAS);
+        assertTrue(due);
+        vm.prank(managerForwarder);
+        manager.performUpkeep{gas: 5_000_000}(data);
+        uint32[] memory afterwards = _epochs();
+        uint256 served;
+        for (uint256 i = 1; i < 6; ++i) {
+            if (afterwards[i] == before[i] + 1) ++served;
+        }
+        emit log_named_uint("healthy members served in the round (of 5)", served);
+        assertEq(served, 5, "every healthy member performed in the one round");
+        uint256[] memory idx = _entries(data);
+        for (uint256 j; j < idx.length; ++j) {
+            assertTrue(idx[j] != 0, "the check's simulation left the burner out");
+        }
     }
 
     /// @notice A member that behaves in simulation and fails in the transaction (its feed burns gas
