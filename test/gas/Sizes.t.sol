@@ -5,8 +5,7 @@ import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
 import {UpkeepManager} from "../../contracts/UpkeepManager.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
-import {IUpkeepManager} from "../../contracts/interfaces/IUpkeepManager.sol";
-import {BalancerFixture} from "../utils/BalancerFixture.sol";
+import {FleetFixture} from "../utils/FleetFixture.sol";
 
 interface IAdminModuleHolder {
     function adminModule() external view returns (address);
@@ -16,7 +15,7 @@ interface IAdminModuleHolder {
 /// held under 22,528 bytes: 2 KiB below the EIP-170 limit, room to grow. Also the gas of an owner
 /// call, which goes through the balancer's admin module (one more delegatecall).
 /// @dev Snapshots go to `snapshots/SizesTest.json`; the ci profile checks them.
-contract SizesTest is BalancerFixture {
+contract SizesTest is FleetFixture {
     uint256 internal constant ROOM_TO_GROW = 22_528;
 
     function _record(string memory name, address at) internal {
@@ -32,22 +31,7 @@ contract SizesTest is BalancerFixture {
         _record("TimeBalancer", time);
         _record("BalancerAdminModule", IAdminModuleHolder(drift).adminModule());
         _record("BalancerFactory", address(new BalancerFactory(drift, time)));
-        _record(
-            "UpkeepManager",
-            address(
-                new UpkeepManager(
-                    address(this),
-                    IUpkeepManager.Config({
-                        performGasReserve: 60_000,
-                        checkGasReserve: 300_000,
-                        roundGasBudget: 4_500_000,
-                        maxPerRound: 64,
-                        memberCheckGas: 400_000,
-                        failureBackoff: 100
-                    })
-                )
-            )
-        );
+        _record("UpkeepManager", address(new UpkeepManager(address(this), _managerConfig())));
     }
 
     /// @notice An owner call on a clone: clone → implementation → admin module, both delegatecalls.

@@ -66,15 +66,17 @@ contract TokenSafetyTest is BalancerFixture {
         assertEq(b.totalShares(), 0, "nothing minted, nothing kept");
     }
 
-    function test_rebasing_negativeRebaseIsSharedAndWithdrawalsStillWork() public {
-        RebasingToken reb = new RebasingToken();
-        IBalancer b = _withWeird(address(reb));
+    /// @notice USDC and a rebasing token at $1, alice holding $1,000 of each; `shares`: what her
+    /// rebasing deposit minted.
+    function _rebasingPortfolio() internal returns (IBalancer b, RebasingToken reb, uint256 shares) {
+        reb = new RebasingToken();
+        b = _withWeird(address(reb));
         _fund(b, alice, 0, 1000e6);
-        reb.mint(alice, 1000e18);
-        vm.startPrank(alice);
-        reb.approve(address(b), 1000e18);
-        uint256 shares = b.fund(address(reb), 1000e18);
-        vm.stopPrank();
+        shares = _fund(b, alice, 1, 1000e18);
+    }
+
+    function test_rebasing_negativeRebaseIsSharedAndWithdrawalsStillWork() public {
+        (IBalancer b, RebasingToken reb, uint256 shares) = _rebasingPortfolio();
         reb.rebase(0.5e18); // the balancer now holds half of what it tracks
         uint256 all = b.sharesOf(alice);
         assertGe(all, shares);
@@ -91,14 +93,7 @@ contract TokenSafetyTest is BalancerFixture {
     /// $833. Deposits now sync tracked balances down to what is held first: the depositor withdraws
     /// its $1,000 (to the rounding) and the loss stays with those who held the token.
     function test_attack_negativeRebase_laterDepositorDoesNotPayForTheLoss() public {
-        RebasingToken reb = new RebasingToken();
-        IBalancer b = _withWeird(address(reb));
-        _fund(b, alice, 0, 1000e6);
-        reb.mint(alice, 1000e18);
-        vm.startPrank(alice);
-        reb.approve(address(b), 1000e18);
-        b.fund(address(reb), 1000e18);
-        vm.stopPrank();
+        (IBalancer b, RebasingToken reb,) = _rebasingPortfolio();
         reb.rebase(0.5e18); // the balancer now holds 500 of the 1,000 it tracks
         address bob = makeAddr("bob");
         tokens[0].mint(bob, 1000e6);
@@ -120,14 +115,7 @@ contract TokenSafetyTest is BalancerFixture {
     /// @notice `sync` is permissionless and only ever lowers a tracked balance: a donation moves no
     /// share's value.
     function test_sync_lowersToWhatIsHeldAndNeverRaises() public {
-        RebasingToken reb = new RebasingToken();
-        IBalancer b = _withWeird(address(reb));
-        _fund(b, alice, 0, 1000e6);
-        reb.mint(alice, 1000e18);
-        vm.startPrank(alice);
-        reb.approve(address(b), 1000e18);
-        b.fund(address(reb), 1000e18);
-        vm.stopPrank();
+        (IBalancer b, RebasingToken reb,) = _rebasingPortfolio();
         reb.mint(address(b), 5000e18); // a donation
         vm.prank(makeAddr("anyone"));
         b.sync();
