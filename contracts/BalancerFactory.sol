@@ -12,6 +12,9 @@ contract BalancerFactory is IBalancerFactory {
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
+    /// @notice The largest feed deviation threshold an asset may declare (20 %).
+    uint256 public constant MAX_DEVIATION_BPS = 2000;
+
     /// @notice The DriftBalancer implementation.
     address public immutable driftImplementation;
     /// @notice The TimeBalancer implementation.
@@ -70,7 +73,7 @@ contract BalancerFactory is IBalancerFactory {
             {
                 revert InvalidAsset(i);
             }
-            if (a.heartbeat == 0) revert InvalidAsset(i);
+            if (a.heartbeat == 0 || a.deviationBps > MAX_DEVIATION_BPS) revert InvalidAsset(i);
             for (uint256 j; j < i; ++j) {
                 if (assets[j].token == a.token) revert InvalidAsset(i);
             }

@@ -19,8 +19,16 @@ abstract contract BalancerAdmin {
     uint256 internal constant MAX_COOLDOWN = 30 days;
     uint256 internal constant MIN_ORDER_TTL = 60;
     uint256 internal constant MAX_ORDER_TTL = 1 days;
+    uint256 internal constant MIN_INTERVAL = 1 hours;
+    uint256 internal constant MAX_INTERVAL = 365 days;
     /// @notice Shares locked forever by the first deposit (defence in depth against share inflation).
     uint256 public constant DEAD_SHARES = 1000;
+    /// @notice The delay of changes that can move holders' value, until the owner sets another.
+    uint32 public constant DEFAULT_CHANGE_DELAY = 2 days;
+    uint256 internal constant MIN_CHANGE_DELAY = 1 days;
+    uint256 internal constant MAX_CHANGE_DELAY = 30 days;
+    /// @dev How long an announced change stays applicable once due; later it must be announced again.
+    uint256 internal constant CHANGE_GRACE = 14 days;
 
     /* -------------------------------------------------------------- STORAGE --- */
 
@@ -47,6 +55,10 @@ abstract contract BalancerAdmin {
     /// @notice The owner.
     address public owner;
     bool internal _initialized;
+    /// @dev Who may deposit; packed with `owner`, which every owner call reads.
+    IBalancer.DepositorMode internal _depositorMode;
+    /// @dev Seconds a change that can move holders' value waits (0: `DEFAULT_CHANGE_DELAY`).
+    uint32 internal _changeDelay;
     /// @notice The proposed next owner (two-step transfer).
     address public pendingOwner;
     /// @notice The controller role (adaptive bands).
@@ -68,6 +80,14 @@ abstract contract BalancerAdmin {
     mapping(address holder => mapping(address token => uint256)) internal _owed;
     /// @dev The sum of `_owed` per token: held by the balancer, but not the portfolio's.
     mapping(address token => uint256) internal _owedTotal;
+    /// @notice Depositors allowed in allow-list mode.
+    mapping(address account => bool) public isDepositor;
+    /// @dev Announced changes (keccak256 of the call data) and when each applies.
+    mapping(bytes32 id => uint256 eta) internal _pendingChanges;
+    /// @dev The share supply when the current bundle was published (bits 32..255), recorded by the
+    /// first deposit or withdrawal after it, with that bundle's epoch (bits 0..31). A fill then takes
+    /// its order's part for the shares still outstanding (`_fillable`).
+    uint256 internal _bundleSupply;
 
     /* ------------------------------------------------------------ MODIFIERS --- */
 
@@ -79,6 +99,12 @@ abstract contract BalancerAdmin {
     /* ------------------------------------------------------------- INTERNAL --- */
 
     function _setParams(IBalancer.Params memory p) internal {
+        _checkParams(p);
+        _writeParams(p);
+    }
+
+    /// @dev Reverts `InvalidParam(code, value)` unless every field is inside its bounds.
+    function _checkParams(IBalancer.Params memory p) internal pure {
         _check(0, p.driftBps, 1, MAX_BAND_BPS);
         _check(1, p.clearBps, 0, p.driftBps - 1);
         _check(2, p.stableDriftBps, 1, MAX_BAND_BPS);
@@ -90,6 +116,10 @@ abstract contract BalancerAdmin {
         _check(8, p.stableCooldown, 0, MAX_COOLDOWN);
         _check(9, p.globalCooldown, 0, MAX_COOLDOWN);
         _check(10, p.orderTtl, MIN_ORDER_TTL, MAX_ORDER_TTL);
+    }
+
+    /// @dev Packs checked Params into `_params` (the dust rule's bits are kept).
+    function _writeParams(IBalancer.Params memory p) internal {
         _params = _params & ~uint256(type(uint192).max) | uint256(p.driftBps) | uint256(p.clearBps) << 16
             | uint256(p.stableDriftBps) << 32 | uint256(p.stableClearBps) << 48 | uint256(p.depegBps) << 64
             | uint256(p.maxSlippageBps) << 80 | uint256(p.gridLevels) << 96 | uint256(p.gridSpacingBps) << 104
@@ -132,17 +162,21 @@ abstract contract BalancerAdmin {
     }
 
     function _setTargets(uint16[] calldata t) internal {
-        uint256 n = _config().n;
+        uint256 packed = _checkTargets(t);
+        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
+        if (t.length > 6) _targetsHigh = packed >> 96;
+        emit IBalancer.TargetsUpdated(t);
+    }
+
+    /// @dev Reverts `InvalidTargets` unless there is one target per asset and they sum to 10,000;
+    /// returns them packed, 16 bits each.
+    function _checkTargets(uint16[] calldata t) internal view returns (uint256 packed) {
         uint256 sum = 0;
-        uint256 packed = 0;
         for (uint256 i; i < t.length; ++i) {
             sum += t[i];
             packed |= uint256(t[i]) << (16 * i);
         }
-        if (t.length != n || sum != Drift.BPS) revert IBalancer.InvalidTargets(t.length, sum);
-        _forwarderTargets = uint160(_forwarderTargets) | packed << 160;
-        if (n > 6) _targetsHigh = packed >> 96;
-        emit IBalancer.TargetsUpdated(t);
+        if (t.length != _config().n || sum != Drift.BPS) revert IBalancer.InvalidTargets(t.length, sum);
     }
 
     function _config() internal view returns (CloneArgs.Config memory) {
@@ -150,12 +184,46 @@ abstract contract BalancerAdmin {
     }
 
     function _setBandLimits(IBalancer.BandLimits memory l) internal {
+        _checkBandLimits(l);
+        _limits = l;
+        emit IBalancer.BandLimitsUpdated(l);
+    }
+
+    function _checkBandLimits(IBalancer.BandLimits memory l) internal pure {
         _check(11, l.minDriftBps, 1, l.maxDriftBps);
         _check(12, l.maxDriftBps, l.minDriftBps, MAX_BAND_BPS);
         _check(13, l.minStableDriftBps, 1, l.maxStableDriftBps);
         _check(14, l.maxStableDriftBps, l.minStableDriftBps, MAX_BAND_BPS);
-        _limits = l;
-        emit IBalancer.BandLimitsUpdated(l);
+    }
+
+    /// @dev Before the share supply changes: the first change since the open bundle was published
+    /// records the supply it was sized for.
+    function _noteSupply(uint256 supply) internal {
+        IBalancer.State memory s = _state;
+        if (s.digest != 0 && uint32(_bundleSupply) != s.epoch) _bundleSupply = supply << 32 | s.epoch;
+    }
+
+    /// @dev What a fill of an order of bundle `epoch` selling `making` must take: all of it, or, after
+    /// withdrawals, its part for the shares still outstanding (rounded down).
+    function _fillable(uint256 making, uint32 epoch) internal view returns (uint256) {
+        uint256 b = _bundleSupply;
+        if (uint32(b) != epoch) return making;
+        uint256 sized = b >> 32;
+        uint256 supply = totalShares;
+        return supply >= sized ? making : making * supply / sized;
+    }
+
+    /// @dev Stores and checks the TimeBalancer's calendar (the dust floor may not pass the clear band).
+    function _setCalendar(uint32 interval_, uint16 dustFloorBps_) internal {
+        _checkCalendar(interval_, dustFloorBps_);
+        interval = interval_;
+        dustFloorBps = dustFloorBps_;
+        emit IBalancer.CalendarUpdated(interval_, dustFloorBps_);
+    }
+
+    function _checkCalendar(uint32 interval_, uint16 dustFloorBps_) internal view {
+        _check(15, interval_, MIN_INTERVAL, MAX_INTERVAL);
+        _check(16, dustFloorBps_, 0, uint16(_params >> 16));
     }
 
     function _check(uint8 code, uint256 value, uint256 min, uint256 max) internal pure {

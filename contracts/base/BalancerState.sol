@@ -36,6 +36,7 @@ abstract contract BalancerState is BalancerAdmin {
                 tokenDecimals: uint8(c.tokenDecimals(i)),
                 feedDecimals: uint8(c.feedDecimals(i)),
                 heartbeat: uint32(c.heartbeat(i)),
+                deviationBps: uint16(c.deviationBps(i)),
                 stable: c.stableMask >> i & 1 == 1
             });
         }
@@ -102,18 +103,25 @@ abstract contract BalancerState is BalancerAdmin {
         }
     }
 
-    /// @dev USD per whole token, 18 decimals, of each stable (0 for the others), for the depeg comparison.
-    function _normalised(CloneArgs.Config memory c, uint256[] memory prices)
+    /// @dev `Drift.depegged` of the stables' prices normalised to USD per whole token (18 decimals),
+    /// computed in one pass without the array: whether the highest and lowest differ by more than
+    /// `depegBps` of the lowest.
+    function _depegged(CloneArgs.Config memory c, uint256[] memory prices, uint256 depegBps)
         internal
         pure
-        returns (uint256[] memory out)
+        returns (bool)
     {
-        out = new uint256[](c.n);
+        uint256 lo = type(uint256).max;
+        uint256 hi = 0;
         uint256 mask = c.stableMask;
         for (uint256 i; i < c.n; ++i) {
-            // only the stables take part in the depeg comparison
-            if (mask >> i & 1 == 1) out[i] = prices[i] * 10 ** (18 - c.feedDecimals(i));
+            if (mask >> i & 1 == 1) {
+                uint256 p = prices[i] * 10 ** (18 - c.feedDecimals(i));
+                if (p < lo) lo = p;
+                if (p > hi) hi = p;
+            }
         }
+        return hi > lo && (hi - lo) * Drift.BPS > depegBps * lo;
     }
 
     function _indexOf(CloneArgs.Config memory c, address token) internal pure returns (uint256 i) {

@@ -195,7 +195,7 @@ abstract contract ManagerFleet is IUpkeepManager {
         return _feeds;
     }
 
-    /// @dev The balancer's learnt gas for `paths` (its `GasProfile` average, 32-gas units).
+    /// @dev The balancer's learnt gas for `paths` (the average of its performs' gasUsed, 32-gas units).
     function _estimate(IBalancer b, uint8 paths) internal view returns (uint256 gas) {
         IBalancer.State memory st = b.state();
         if (paths & PerformData.PATH_STABLE != 0) gas += uint256(st.stableGas32) * 32;

@@ -43,7 +43,7 @@ interface IBalancer {
         BandLimits limits;
         uint48 fillCostUsdE8; // what one fill costs a taker in gas, in USD with 8 decimals
         uint16 dustMarginBps; // dust threshold = fillCostUsd x dustMarginBps / 10_000
-        uint32 stableGasEstimate; // first per-path gas estimates (then learnt from GasProfile)
+        uint32 stableGasEstimate; // first per-path gas estimates (then learnt from each perform's gasUsed)
         uint32 globalGasEstimate;
         uint32 interval; // TimeBalancer only: seconds between calendar rebalances
         uint16 dustFloorBps; // TimeBalancer only: skip the calendar rebalance below this drift
@@ -56,7 +56,25 @@ interface IBalancer {
         uint8 tokenDecimals;
         uint8 feedDecimals;
         uint32 heartbeat; // a price older than this is stale
+        uint16 deviationBps; // the feed's deviation threshold: how far its answer may lag the market
         bool stable;
+    }
+
+    /// @notice Who may deposit. Whenever anyone but the owner can hold shares (not `OwnerOnly`, or
+    /// shares held by others), changes that can move holders' value wait `changeDelay()`.
+    enum DepositorMode {
+        OwnerOnly,
+        AllowList,
+        Open
+    }
+
+    /// @notice A published order, as `OrdersPublished` carries it: the rest of the 1inch order follows
+    /// from the balancer (see `OrderBook`): maker = the balancer, receiver 0, the assets from the salt's
+    /// indices, makerTraits = HAS_EXTENSION | PRE_INTERACTION_CALL | expiry << 80 | nonce << 120.
+    struct PublishedOrder {
+        uint256 salt;
+        uint256 makingAmount;
+        uint256 takingAmount; // the floor at the perform's prices; a fill pays the price at fill time
     }
 
     /// @notice The per-perform state: one slot, written once per perform.
@@ -133,6 +151,27 @@ interface IBalancer {
     error NotOurOrder(address maker);
     /// @notice There is no open bundle to cancel (the current epoch is `epoch`).
     error NoOpenBundle(uint32 epoch);
+    /// @notice A fill must take exactly `expected` (the order's part for the shares still outstanding),
+    /// not `makingAmount`.
+    error FillAmountMismatch(uint256 makingAmount, uint256 expected);
+    /// @notice `account` may not deposit (depositor mode and allow-list).
+    error NotADepositor(address account);
+    /// @notice A single-asset deposit would push `path` (1 stable, 2 global) past its band `bandBps`, or
+    /// grow a rebalance already due: drift `beforeBps` -> `afterBps`. Deposit in kind (`fundInKind`),
+    /// or another asset.
+    error DepositWouldDrift(uint8 path, uint256 beforeBps, uint256 afterBps, uint256 bandBps);
+    /// @notice An in-kind deposit needs shares outstanding to be proportional to; deposit with `fund`.
+    error NoSharesYet();
+    /// @notice `amounts` has `length` entries, not one per asset (`count`).
+    error InvalidAmounts(uint256 length, uint256 count);
+    /// @notice The in-kind deposit needs `amount` of `token`, above the caller's `max`.
+    error InKindAboveMax(address token, uint256 amount, uint256 max);
+    /// @notice The announced change `id` applies from `eta`.
+    error ChangeNotReady(bytes32 id, uint256 eta);
+    /// @notice No change `id` is pending.
+    error NoPendingChange(bytes32 id);
+    /// @notice This balancer has no calendar (a DriftBalancer).
+    error NoCalendar();
 
     /* --------------------------------------------------------------- EVENTS --- */
 
@@ -151,22 +190,40 @@ interface IBalancer {
     event BalanceSynced(address indexed token, uint256 tracked, uint256 held);
     /// @notice `user` was paid `amount` of `token` they were owed.
     event Claimed(address indexed user, address indexed token, uint256 amount);
-    /// @notice A bundle of orders was published; takers fill them with `fillContractOrder`, passing
-    /// `abi.encode(hashes)` (all hashes of the bundle, in order) as the signature.
-    event OrdersPublished(uint32 indexed epoch, uint64 expiry, ILimitOrderProtocol.Order[] orders);
-    /// @notice Every perform ends with this: which path(s), which assets, its gas and its drift effect.
-    event GasProfile(
+    /// @notice A perform published a bundle, and this is all it reports: the paths it ran, the gas it
+    /// measured (learnt per path), the largest drift of those paths before and where they aim, and the
+    /// orders. Takers fill them with `fillContractOrderArgs`, passing `abi.encode(hashes)` (all hashes
+    /// of the bundle, in order) as the signature and `extension()` as the order's extension; each fill
+    /// is priced at the feeds at fill time (`getTakingAmount`). The assets an order trades are the
+    /// salt's indices (`OrderBook`), so the bundle's asset bitmap and order count follow from `orders`.
+    event OrdersPublished(
+        uint32 indexed epoch,
+        uint64 expiry,
         uint8 paths,
-        uint16 bitmap,
         uint32 gasUsed,
         uint32 driftBeforeBps,
         uint32 expectedAfterBps,
-        uint8 orderCount
+        PublishedOrder[] orders
     );
     /// @notice A fill of the current bundle moved `makingAmount` of `makerAsset` out for `takingAmount` in.
     event Filled(bytes32 indexed orderHash, address makerAsset, uint256 makingAmount, uint256 takingAmount);
-    /// @notice The open bundle of `epoch` was cancelled (a withdrawal changed the portfolio it sized).
+    /// @notice The owner cancelled the open bundle of `epoch`.
     event BundleCancelled(uint32 indexed epoch);
+    /// @notice `user` deposited `amounts` (in asset order), in kind, for `shares`.
+    event FundedInKind(address indexed user, uint256 shares, uint256[] amounts);
+    /// @notice The depositor mode changed.
+    event DepositorModeUpdated(DepositorMode mode);
+    /// @notice `account` was allowed or removed as a depositor (allow-list mode).
+    event DepositorUpdated(address indexed account, bool allowed);
+    /// @notice A change that can move holders' value (the call `data`) applies from `eta`; holders who
+    /// disagree can withdraw before then.
+    event ChangeAnnounced(bytes32 indexed id, bytes data, uint256 eta);
+    /// @notice The announced change `id` was applied.
+    event ChangeApplied(bytes32 indexed id);
+    /// @notice The owner withdrew the announced change `id`.
+    event ChangeCancelled(bytes32 indexed id);
+    /// @notice The delay of changes that can move holders' value changed.
+    event ChangeDelayUpdated(uint32 delay);
     /// @notice Bands, slippage, grid, cooldowns or pause changed.
     event ParamsUpdated(Params params);
     /// @notice The controller's band limits changed.
@@ -193,8 +250,17 @@ interface IBalancer {
 
     /// @notice Called once by the factory in the transaction that creates the clone.
     function initialize(InitParams calldata ip) external;
-    /// @notice Deposits `amount` of `token`; mints shares at the oracle value of the deposit.
+    /// @notice Deposits `amount` of `token`; mints shares at the oracle value of the deposit, less the
+    /// deposit spread (`depositSpreadBps`) when others hold shares.
     function fund(address token, uint256 amount) external returns (uint256 shares);
+    /// @notice Deposits every asset in proportion to the tracked balances (rounded up) for `shares`;
+    /// no oracle and no spread. Each amount must be at most `maxAmounts[i]`.
+    function fundInKind(uint256 shares, uint256[] calldata maxAmounts)
+        external
+        returns (uint256[] memory amounts);
+    /// @notice The spread a single-asset deposit of `token` pays when others hold shares: its feed's
+    /// deviation threshold plus the largest of the others'.
+    function depositSpreadBps(address token) external view returns (uint256);
     /// @notice Burns `shares`; pays their pro-rata part of every tracked balance in kind. An asset
     /// whose transfer fails does not stop the others: it is owed to the caller (`owed`, `claim`).
     function withdraw(uint256 shares) external returns (uint256[] memory amounts);
@@ -215,6 +281,16 @@ interface IBalancer {
     function setPaused(bool paused) external;
     /// @notice Owner: cancel the open bundle (its orders can no longer be filled).
     function cancelBundle() external;
+    /// @notice Owner: who may deposit.
+    function setDepositorMode(DepositorMode mode) external;
+    /// @notice Owner: allow or remove a depositor (allow-list mode).
+    function setDepositor(address account, bool allowed) external;
+    /// @notice Owner: the delay of changes that can move holders' value (delayed itself).
+    function setChangeDelay(uint32 delay) external;
+    /// @notice Owner: withdraws the announced change `id`.
+    function cancelChange(bytes32 id) external;
+    /// @notice TimeBalancer, owner: the calendar interval and dust floor.
+    function setCalendar(uint32 interval, uint16 dustFloorBps) external;
     /// @notice Owner: target weights in bps, one per asset, summing to 10,000.
     function setTargets(uint16[] calldata targets) external;
     /// @notice Owner: the limits for the controller's bands.
@@ -231,6 +307,8 @@ interface IBalancer {
     /// @notice Controller (inside the owner's limits) or owner: the four bands.
     function setBands(uint16 driftBps, uint16 clearBps, uint16 stableDriftBps, uint16 stableClearBps) external;
 
+    /// @notice Shares the first deposit locks forever (held by address 0).
+    function DEAD_SHARES() external view returns (uint256);
     /// @notice Total shares outstanding.
     function totalShares() external view returns (uint256);
     /// @notice Shares of `account`.
@@ -268,4 +346,18 @@ interface IBalancer {
     function assets() external view returns (Asset[] memory);
     /// @notice The 1inch protocol and the EIP-712 domain separator orders are signed under.
     function protocol() external view returns (address protocolAddress, bytes32 domainSeparator);
+    /// @notice The depositor mode.
+    function depositorMode() external view returns (DepositorMode);
+    /// @notice Whether `account` is on the depositor allow-list.
+    function isDepositor(address account) external view returns (bool);
+    /// @notice Seconds a change that can move holders' value waits once announced.
+    function changeDelay() external view returns (uint32);
+    /// @notice When the announced change `id` (keccak256 of its call data) applies; 0 if none.
+    function pendingChange(bytes32 id) external view returns (uint256 eta);
+    /// @notice The 1inch order extension of every order of this balancer: its making- and taking-amount
+    /// getters are the balancer itself.
+    function extension() external view returns (bytes memory);
+    /// @notice The making amount a fill of a current-bundle order selling `makingAmount` must take now:
+    /// its part for the shares still outstanding since the perform (withdrawals shrink it).
+    function fillableAmount(uint256 makingAmount) external view returns (uint256);
 }

@@ -23,7 +23,8 @@ interface IBalancerFactory {
 
     /// @notice The asset count `n` is 0 or above 16.
     error InvalidAssetCount(uint256 n);
-    /// @notice Asset `index` is invalid: zero token or feed, decimals above 18, zero heartbeat, or a duplicate.
+    /// @notice Asset `index` is invalid: zero token or feed, decimals above 18, zero heartbeat, a
+    /// deviation threshold above `MAX_DEVIATION_BPS`, or a duplicate.
     error InvalidAsset(uint256 index);
     /// @notice The protocol address is zero, or it does not answer `DOMAIN_SEPARATOR()` with 32 bytes.
     error InvalidProtocol();

@@ -33,6 +33,16 @@ interface ILimitOrderProtocol {
         uint256 takerTraits
     ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
 
+    /// @notice Fills a contract maker's order with `args`: the order's extension (its length in
+    /// `takerTraits` bits 224..247), then the taker's interaction.
+    function fillContractOrderArgs(
+        Order calldata order,
+        bytes calldata signature,
+        uint256 amount,
+        uint256 takerTraits,
+        bytes calldata args
+    ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
+
     /// @notice Whether the bit-invalidator bit of `slot` is set for `maker` (filled or cancelled).
     function bitInvalidatorForOrder(address maker, uint256 slot) external view returns (uint256);
 }
@@ -51,4 +61,30 @@ interface IPreInteraction {
         uint256 remainingMakingAmount,
         bytes calldata extraData
     ) external;
+}
+
+/// @notice The protocol's amount getter (`IAmountGetter`), named in an order's extension: the protocol
+/// asks it, at fill time, what the taker pays for a making amount and the reverse.
+interface IAmountGetter {
+    /// @notice The making amount for `takingAmount`.
+    function getMakingAmount(
+        ILimitOrderProtocol.Order calldata order,
+        bytes calldata extension,
+        bytes32 orderHash,
+        address taker,
+        uint256 takingAmount,
+        uint256 remainingMakingAmount,
+        bytes calldata extraData
+    ) external view returns (uint256);
+
+    /// @notice The taking amount for `makingAmount`.
+    function getTakingAmount(
+        ILimitOrderProtocol.Order calldata order,
+        bytes calldata extension,
+        bytes32 orderHash,
+        address taker,
+        uint256 makingAmount,
+        uint256 remainingMakingAmount,
+        bytes calldata extraData
+    ) external view returns (uint256);
 }

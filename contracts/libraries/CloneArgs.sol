@@ -6,10 +6,11 @@ import {IBalancer} from "../interfaces/IBalancer.sol";
 /// @title A balancer's fixed configuration, stored as its clone's immutable arguments.
 /// @notice Reading it costs one EXTCODECOPY instead of two cold SLOADs per asset.
 /// Layout (packed): protocol (20) | domainSeparator (32) | sequencerFeed (20) | sequencerGrace (4) |
-/// n (1) | stableMask (2) | n x [token (20) | feed (20) | tokenDecimals (1) | feedDecimals (1) | heartbeat (4)].
+/// n (1) | stableMask (2) | n x [token (20) | feed (20) | tokenDecimals (1) | feedDecimals (1) | heartbeat (4) |
+/// deviationBps (2)].
 library CloneArgs {
     uint256 internal constant HEADER = 79;
-    uint256 internal constant PER_ASSET = 46;
+    uint256 internal constant PER_ASSET = 48;
     uint256 internal constant MAX_ASSETS = 16;
 
     /// @notice The configuration: the header decoded, per-asset fields read on demand from `args`.
@@ -41,7 +42,10 @@ library CloneArgs {
         for (uint256 i; i < assets.length; ++i) {
             IBalancer.Asset calldata a = assets[i];
             args = bytes.concat(
-                args, abi.encodePacked(a.token, a.feed, a.tokenDecimals, a.feedDecimals, a.heartbeat)
+                args,
+                abi.encodePacked(
+                    a.token, a.feed, a.tokenDecimals, a.feedDecimals, a.heartbeat, a.deviationBps
+                )
             );
         }
     }
@@ -101,6 +105,13 @@ library CloneArgs {
     function heartbeat(Config memory c, uint256 i) internal pure returns (uint256) {
         unchecked {
             return _word(c.args, HEADER + i * PER_ASSET + 42) >> 224;
+        }
+    }
+
+    /// @notice Asset i's feed deviation threshold in bps.
+    function deviationBps(Config memory c, uint256 i) internal pure returns (uint256) {
+        unchecked {
+            return _word(c.args, HEADER + i * PER_ASSET + 46) >> 240;
         }
     }
 

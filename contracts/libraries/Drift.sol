@@ -80,6 +80,17 @@ library Drift {
         returns (Measure memory m)
     {
         (uint256 s, uint256 ts) = slice(values, targets, stableMask);
+        return stableMeasure(values, targets, stableMask, s, ts);
+    }
+
+    /// @notice Within-slice drift of the stables, given the slice's value `s` and target `ts` (`slice`).
+    function stableMeasure(
+        uint256[] memory values,
+        uint16[] memory targets,
+        uint256 stableMask,
+        uint256 s,
+        uint256 ts
+    ) internal pure returns (Measure memory m) {
         m.scale = s * ts;
         for (uint256 i; i < values.length; ++i) {
             if (stableMask >> i & 1 == 1) _add(m, _absDiff(values[i] * ts, targets[i] * s) * BPS);

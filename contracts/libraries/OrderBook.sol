@@ -9,20 +9,45 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @title Netting, dust filtering and 1inch Limit Order Protocol v4 orders.
 /// @notice Trades are signed USD deltas (18 decimals, + = buy). Netting pairs sellers with buyers
 /// greedily in asset order (at most n - 1 pairs); a pair worth less than the dust threshold is
-/// dropped. Each pair becomes one order priced at the oracle value less `maxSlippageBps`, or, when
-/// both assets are stables, a grid of `gridLevels` orders whose prices step up from that bound by
-/// `gridSpacingBps`. Amounts: the balancer sells `makingAmount` (rounded down) and asks at least
-/// `takingAmount` (rounded up), so every rounding favours the portfolio.
+/// dropped. Each pair becomes one order whose floor is the oracle value less `maxSlippageBps`, or,
+/// when both assets are stables, a grid of `gridLevels` orders whose floors step up from that bound
+/// by `gridSpacingBps`. Amounts: the balancer sells `makingAmount` (rounded down); `takingAmount`,
+/// rounded up, is the floor at the perform's prices. Every rounding favours the portfolio.
+///
+/// Fill-time pricing: every order carries the balancer's extension (`extension`), which names the
+/// balancer as the order's making- and taking-amount getter, so a fill pays the price of the feeds at
+/// the moment of the fill: a Dutch auction from `floor + span` down to `floor` (bps of the oracle
+/// rate) over the order's life, `span` = 2 x maxSlippageBps (`auctionBps`). Everything a getter needs
+/// is in the signed salt:
+///     bits   0..159  the extension hash (as the protocol requires)
+///     bits 160..166  the order's index in the bundle      bits 167..170  sell asset index
+///     bits 171..174  buy asset index                      bits 175..190  floor, bps of the oracle rate
+///     bits 191..206  span, bps                            bits 207..223  the auction's duration, s
+///     bits 224..255  the bundle's epoch
+/// Orders take one fill (the nonce's bit is invalidated), of an amount the balancer fixes at the
+/// fill (`BalancerBase._bookFill`): the whole order, or its part for the shares still outstanding.
 library OrderBook {
     using CloneArgs for CloneArgs.Config;
 
     /// @dev LOP v4 MakerTraits flags and offsets (`MakerTraitsLib`).
-    uint256 internal constant NO_PARTIAL_FILLS = 1 << 255;
     uint256 internal constant PRE_INTERACTION_CALL = 1 << 252;
+    uint256 internal constant HAS_EXTENSION = 1 << 249;
     uint256 internal constant EXPIRATION_OFFSET = 80;
     uint256 internal constant NONCE_OFFSET = 120;
     /// @dev Orders per epoch: the nonce is epoch << 7 | index.
     uint256 internal constant INDEX_BITS = 7;
+    /// @dev Salt fields (see the header).
+    uint256 internal constant SALT_INDEX = 160;
+    uint256 internal constant SALT_SELL = 167;
+    uint256 internal constant SALT_BUY = 171;
+    uint256 internal constant SALT_FLOOR = 175;
+    uint256 internal constant SALT_SPAN = 191;
+    uint256 internal constant SALT_DURATION = 207;
+    uint256 internal constant SALT_EPOCH = 224;
+    /// @dev The extension's offsets word: MakingAmountData ends at 20, TakingAmountData and every later
+    /// field at 40 (`ExtensionLib`: field i ends at bits 32i..32i+31).
+    uint256 internal constant EXTENSION_OFFSETS =
+        20 << 64 | 40 << 96 | 40 << 128 | 40 << 160 | 40 << 192 | 40 << 224;
     /// @dev `OrderLib._LIMIT_ORDER_TYPEHASH`.
     bytes32 internal constant ORDER_TYPEHASH = keccak256(
         "Order(uint256 salt,address maker,address receiver,address makerAsset,address takerAsset,uint256 makingAmount,uint256 takingAmount,uint256 makerTraits)"
@@ -39,6 +64,8 @@ library OrderBook {
         uint256 gridSpacingBps;
         uint256 epoch;
         uint256 expiry;
+        uint256 duration; // the order's life (orderTtl), the auction's duration
+        uint256 extensionHash; // keccak256(extension(maker)), its low 160 bits
     }
 
     /// @notice Pairs sellers with buyers in asset order; pairs below `dust` are dropped.
@@ -131,9 +158,39 @@ library OrderBook {
         }
     }
 
-    /// @notice The epoch an order of ours belongs to (its salt is its nonce).
+    /// @notice The epoch an order of ours belongs to.
     function epochOf(ILimitOrderProtocol.Order calldata o) internal pure returns (uint256) {
-        return o.salt >> INDEX_BITS;
+        return o.salt >> SALT_EPOCH;
+    }
+
+    /// @notice The extension of every order `maker` publishes: the offsets word, then the maker as
+    /// the making-amount getter and as the taking-amount getter (no extra data).
+    function extension(address maker) internal pure returns (bytes memory) {
+        return abi.encodePacked(EXTENSION_OFFSETS, maker, maker);
+    }
+
+    /// @notice keccak256 of `extension(maker)`, computed in scratch memory.
+    function extensionHash(address maker) internal pure returns (uint256 h) {
+        uint256 offsets = EXTENSION_OFFSETS;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, offsets)
+            mstore(add(m, 0x20), shl(96, maker))
+            mstore(add(m, 0x34), shl(96, maker))
+            h := keccak256(m, 0x48)
+        }
+    }
+
+    /// @notice The price of an order at `time`, bps of the oracle rate: its floor plus what is left of
+    /// its span, falling linearly from the perform (expiry - duration) to the expiry; rounded up.
+    function auctionBps(uint256 salt, uint256 expiry, uint256 time) internal pure returns (uint256) {
+        uint256 floor = salt >> SALT_FLOOR & 0xffff;
+        uint256 span = salt >> SALT_SPAN & 0xffff;
+        uint256 duration = salt >> SALT_DURATION & 0x1ffff;
+        if (span == 0 || time >= expiry) return floor;
+        uint256 left = expiry - time;
+        if (left >= duration) return floor + span;
+        return floor + Math.ceilDiv(span * left, duration);
     }
 
     /// @dev Appends the orders of one trade (one, or a grid when both assets are stables) to the
@@ -172,25 +229,60 @@ library OrderBook {
     {
         uint256 sell = tr >> 248;
         uint256 buy = tr >> 240 & 0xff;
-        uint256 usd = tr & USD_MASK;
-        // the last level takes the remainder, so the levels sum exactly to the trade
-        // forge-lint: disable-next-line(divide-before-multiply)
-        usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
-        // 10 ** sell decimals computed once, for the amount (as `Drift.units`) and the price.
-        uint256 sellPrice = m.prices[sell];
-        uint256 sellScale = 10 ** m.c.decimals(sell);
-        uint256 making = Math.mulDiv(usd, sellScale, sellPrice * 1e18);
-        uint256 nonce = m.epoch << INDEX_BITS | index;
-        o.salt = nonce;
+        uint256 floor = Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps;
+        o.salt = _salt(m, index, tr >> 240, floor);
         o.maker = uint160(maker);
         o.makerAsset = uint160(m.c.token(sell));
         o.takerAsset = uint160(m.c.token(buy));
+        o.makerTraits = HAS_EXTENSION | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET
+            | (m.epoch << INDEX_BITS | index) << NONCE_OFFSET;
+        // the last level takes the remainder, so the levels sum exactly to the trade
+        uint256 usd = tr & USD_MASK;
+        // forge-lint: disable-next-line(divide-before-multiply)
+        usd = k + 1 < levels ? usd / levels : usd - (usd / levels) * (levels - 1);
+        _amounts(o, usd, floor, m, sell, buy);
+    }
+
+    /// @dev The order's making amount (seller units worth `usd`, as `Drift.units`, rounded down) and
+    /// its taking amount at `floor` bps of the oracle rate; 10 ** sell decimals computed once for both.
+    function _amounts(
+        ILimitOrderProtocol.Order memory o,
+        uint256 usd,
+        uint256 floor,
+        Market memory m,
+        uint256 sell,
+        uint256 buy
+    ) private pure {
+        uint256 sellPrice = m.prices[sell];
+        uint256 sellScale = 10 ** m.c.decimals(sell);
+        uint256 making = Math.mulDiv(usd, sellScale, sellPrice * 1e18);
         o.makingAmount = making;
-        o.takingAmount = _taking(
-            making, Drift.BPS - m.maxSlippageBps + k * m.gridSpacingBps, sellPrice, sellScale, m, buy
-        );
-        o.makerTraits =
-            NO_PARTIAL_FILLS | PRE_INTERACTION_CALL | m.expiry << EXPIRATION_OFFSET | nonce << NONCE_OFFSET;
+        o.takingAmount = _taking(making, floor, sellPrice, sellScale, m, buy);
+    }
+
+    /// @dev The salt of order `index` of trade `pair` (sell index << 8 | buy index) at `floor` bps.
+    function _salt(Market memory m, uint256 index, uint256 pair, uint256 floor)
+        private
+        pure
+        returns (uint256)
+    {
+        return m.extensionHash | index << SALT_INDEX | (pair >> 8) << SALT_SELL | (pair & 0xff) << SALT_BUY
+            | floor << SALT_FLOOR | (2 * m.maxSlippageBps) << SALT_SPAN | m.duration << SALT_DURATION
+            | m.epoch << SALT_EPOCH;
+    }
+
+    /// @notice The exchange rate buyer units per seller unit at `priceBps` of the oracle rate, as
+    /// num / den: sellPrice x priceBps x 10^buyDecimals / (10^sellDecimals x buyPrice x 10,000)
+    /// (decimals: token + feed). `_taking` computes the same rational.
+    function rate(
+        uint256 priceBps,
+        uint256 sellPrice,
+        uint256 sellDecimals,
+        uint256 buyPrice,
+        uint256 buyDecimals
+    ) internal pure returns (uint256 num, uint256 den) {
+        num = sellPrice * priceBps * 10 ** buyDecimals;
+        den = 10 ** sellDecimals * buyPrice * Drift.BPS;
     }
 
     /// @dev Buyer units worth `making` seller units at `priceBps` of the oracle rate, rounded up.

@@ -135,7 +135,7 @@ contract AutomationChargesTest is BillingRecorder, FleetFixture {
 
     function _standalone() internal returns (IBalancer b) {
         b = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(b, makeAddr("depositor"), 100_000);
+        _fundAtTargets(b, address(this), 100_000);
         fleet.push(b);
     }
 

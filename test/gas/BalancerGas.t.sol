@@ -17,7 +17,7 @@ contract BalancerGasTest is BalancerFixture {
     address internal alice = makeAddr("alice");
 
     function test_gas_performStable_n4() public {
-        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        IBalancer b = _open(_demo(IBalancerFactory.Kind.Drift));
         _fundAtTargets(b, alice, 1_000_000);
         _setPrice(0, 0.985e8); // USDC depegs by 1.5 %: the stable path alone
         (bool needed, bytes memory data) = _check(b);
@@ -28,7 +28,7 @@ contract BalancerGasTest is BalancerFixture {
     }
 
     function test_gas_performGlobal_n4() public {
-        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        IBalancer b = _open(_demo(IBalancerFactory.Kind.Drift));
         _fundAtTargets(b, alice, 1_000_000);
         _setPrice(3, 3400e8); // WETH +13 %
         (bool needed, bytes memory data) = _check(b);
@@ -51,7 +51,7 @@ contract BalancerGasTest is BalancerFixture {
             );
             t[i] = 625;
         }
-        IBalancer b = _create(IBalancerFactory.Kind.Drift, 0xf, _init(t)); // 4 stables, 12 volatile
+        IBalancer b = _open(_create(IBalancerFactory.Kind.Drift, 0xf, _init(t))); // 4 stables, 12 volatile
         _fundAtTargets(b, alice, 1_000_000);
         for (uint256 i = 4; i < 16; i += 2) {
             (, int256 p,,,) = feeds[i].latestRoundData();
@@ -65,7 +65,7 @@ contract BalancerGasTest is BalancerFixture {
     }
 
     function test_gas_fundWithdrawFill() public {
-        IBalancer b = _demo(IBalancerFactory.Kind.Drift);
+        IBalancer b = _open(_demo(IBalancerFactory.Kind.Drift));
         _fundAtTargets(b, alice, 1_000_000);
         address bob = makeAddr("bob");
         uint256 amount = _unitsFor(3, 10_000);
@@ -84,9 +84,17 @@ contract BalancerGasTest is BalancerFixture {
         (, bytes memory data) = _check(b);
         (ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) = _perform(b, data);
         ILimitOrderProtocol.Order memory o = orders[0];
-        _prepareTaker(o);
+        (uint256 making, uint256 taking) = _quote(o);
+        _prepareTaker(o, taking);
+        bytes memory ext = b.extension();
         vm.prank(taker);
-        lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        lop.fillContractOrderArgs(
+            o,
+            abi.encode(hashes),
+            making,
+            MAKER_AMOUNT_FLAG | ext.length << ARGS_EXTENSION_LENGTH_OFFSET | taking,
+            ext
+        );
         vm.snapshotGasLastCall("fill");
     }
 
@@ -113,13 +121,13 @@ contract BalancerGasTest is BalancerFixture {
         emit log_named_uint(name, vm.snapshotGasLastCall(name));
     }
 
-    function _prepareTaker(ILimitOrderProtocol.Order memory o) internal {
+    function _prepareTaker(ILimitOrderProtocol.Order memory o, uint256 taking) internal {
         address buy = address(uint160(o.takerAsset));
         uint256 i;
         while (address(tokens[i]) != buy) ++i;
-        tokens[i].mint(taker, o.takingAmount);
+        tokens[i].mint(taker, taking);
         vm.prank(taker);
-        tokens[i].approve(address(lop), o.takingAmount);
+        tokens[i].approve(address(lop), taking);
     }
 }
 

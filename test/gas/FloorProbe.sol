@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {
     AggregatorV3Interface
 } from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
@@ -12,7 +12,15 @@ import {
 /// same size as the perform's `OrdersPublished`. Feed addresses come from code, as the balancers' do.
 /// A perform is measured against this floor.
 contract FloorProbe {
-    event OrdersPublished(uint32 indexed epoch, uint64 expiry, ILimitOrderProtocol.Order[] orders);
+    event OrdersPublished(
+        uint32 indexed epoch,
+        uint64 expiry,
+        uint8 paths,
+        uint32 gasUsed,
+        uint32 driftBeforeBps,
+        uint32 expectedAfterBps,
+        IBalancer.PublishedOrder[] orders
+    );
 
     uint256 internal immutable _n;
     uint256 internal immutable _mask;
@@ -64,6 +72,6 @@ contract FloorProbe {
             }
         }
         _state = acc;
-        emit OrdersPublished(1, uint64(block.timestamp), new ILimitOrderProtocol.Order[](_orders));
+        emit OrdersPublished(1, uint64(block.timestamp), 1, 1, 1, 1, new IBalancer.PublishedOrder[](_orders));
     }
 }

@@ -16,7 +16,7 @@ import {Vm} from "forge-std/Vm.sol";
 /// four assets) after WBTC +10 %: one global-path rebalance each.
 ///
 /// `manager overhead per balancer` = (`perform manager k10` − the gas the ten balancers measured for
-/// their own performs, from their `GasProfile` events) / 10: what the manager adds per balancer (its
+/// their own performs, from their `OrdersPublished` events) / 10: what the manager adds per balancer (its
 /// loop, member reads, the four feed reads shared by ten, the calls, its events, and a tenth of the
 /// transaction's intrinsic gas).
 contract ManagerGasTest is FleetFixture {
@@ -24,7 +24,7 @@ contract ManagerGasTest is FleetFixture {
         _fleet(10);
         // one more, identical balancer outside the fleet, to measure its perform alone
         IBalancer extra = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(extra, makeAddr("extra"), 100_000);
+        _fundAtTargets(extra, address(this), 100_000);
         extra.setManager(address(manager));
         _driftAll();
         (bool needed, bytes memory data) = _checkManager();
@@ -51,13 +51,14 @@ contract ManagerGasTest is FleetFixture {
         vm.snapshotGasLastCall("perform managed n4");
     }
 
-    /// @dev The gas each balancer measured for its own perform (its `GasProfile` events), summed.
+    /// @dev The gas each balancer measured for its own perform (its `OrdersPublished` events), summed.
     function _balancerGas(Vm.Log[] memory logs) internal pure returns (uint256 sum) {
         uint256 n;
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == IBalancer.GasProfile.selector) {
-                (,, uint32 gasUsed,,,) =
-                    abi.decode(logs[i].data, (uint8, uint16, uint32, uint32, uint32, uint8));
+            if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
+                (,, uint32 gasUsed,,,) = abi.decode(
+                    logs[i].data, (uint64, uint8, uint32, uint32, uint32, IBalancer.PublishedOrder[])
+                );
                 sum += gasUsed;
                 ++n;
             }

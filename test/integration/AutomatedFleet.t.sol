@@ -29,7 +29,7 @@ contract AutomatedFleetTest is AutomationStack, FleetFixture {
     function test_standaloneInLink_andManagerInNative_arePerformedThroughTheirForwarders() public {
         _demoAssets();
         IBalancer alone = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(alone, makeAddr("alone"), 100_000);
+        _fundAtTargets(alone, address(this), 100_000);
         uint256 linkId = _registerUpkeep(address(alone), BALANCER_GAS_LIMIT, address(link), 0.1 ether, admin);
         _fundWithTransferAndCall(linkId, 20 ether);
         address aloneForwarder = registry.getForwarder(linkId);

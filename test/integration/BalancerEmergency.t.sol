@@ -25,7 +25,7 @@ contract BalancerEmergencyTest is BalancerFixture {
     function setUp() public override {
         super.setUp();
         b = _demo(IBalancerFactory.Kind.Drift);
-        _fundAtTargets(b, alice, 1_000_000);
+        _fundAtTargets(_open(b), alice, 1_000_000);
         _setPrice(3, 3400e8); // WETH up: a bundle selling WETH
         (ILimitOrderProtocol.Order[] memory o, bytes32[] memory h) = _checkAndPerform(b);
         for (uint256 i; i < o.length; ++i) {

@@ -25,7 +25,7 @@ contract BalancerWithdrawalsTest is BalancerFixture {
         usdc = new FreezableERC20("USDC", "USDC", 6);
         tokens[0] = TestERC20(address(usdc));
         b = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(b, alice, 100_000);
+        _fundAtTargets(_open(b), alice, 100_000);
         _fundAtTargets(b, bob, 100_000);
     }
 

@@ -20,7 +20,7 @@ contract BalancerAutomationTest is BalancerFixture {
     function setUp() public override {
         super.setUp();
         b = _demo(IBalancerFactory.Kind.Drift);
-        _fundAtTargets(b, alice, 1_000_000);
+        _fundAtTargets(b, address(this), 1_000_000);
     }
 
     /* ---------------------------------------------------------------- CHECK --- */
@@ -58,7 +58,7 @@ contract BalancerAutomationTest is BalancerFixture {
 
     /* -------------------------------------------------------------- PERFORM --- */
 
-    function test_perform_publishesBundleAndGasProfile() public {
+    function test_perform_publishesBundleWithItsProfile() public {
         _setPrice(3, 3400e8);
         (, bytes memory data) = _check(b);
         vm.recordLogs();
@@ -67,16 +67,29 @@ contract BalancerAutomationTest is BalancerFixture {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         ILimitOrderProtocol.Order[] memory orders = _published(logs);
         assertGt(orders.length, 0);
-        Vm.Log memory last = logs[logs.length - 1];
-        assertEq(last.topics[0], IBalancer.GasProfile.selector, "GasProfile ends the perform");
-        (uint8 paths, uint16 bitmap, uint32 gasUsed, uint32 before, uint32 aim, uint8 count) =
-            abi.decode(last.data, (uint8, uint16, uint32, uint32, uint32, uint8));
+        assertEq(logs.length, 1, "one event per perform");
+        Vm.Log memory last = logs[0];
+        assertEq(last.topics[0], IBalancer.OrdersPublished.selector);
+        assertEq(uint256(last.topics[1]), 1, "the new epoch, indexed");
+        (
+            uint64 expiry,
+            uint8 paths,
+            uint32 gasUsed,
+            uint32 before,
+            uint32 aim,
+            IBalancer.PublishedOrder[] memory po
+        ) = abi.decode(last.data, (uint64, uint8, uint32, uint32, uint32, IBalancer.PublishedOrder[]));
+        assertEq(expiry, block.timestamp + b.params().orderTtl);
         assertEq(paths, PATH_GLOBAL);
-        assertEq(bitmap, 0xf);
+        uint256 bitmap;
+        for (uint256 i; i < po.length; ++i) {
+            bitmap |= 1 << (po[i].salt >> 167 & 0xf) | 1 << (po[i].salt >> 171 & 0xf);
+        }
+        assertEq(bitmap, 0xf, "every asset trades");
         assertGt(gasUsed, 50_000);
         assertEq(before, _maxGlobalDriftBps(b, 0x3));
         assertLt(aim, 175);
-        assertEq(count, orders.length);
+        assertEq(po.length, orders.length);
         IBalancer.State memory s = b.state();
         assertEq(s.epoch, 1);
         assertEq(s.lastGlobalAt, block.timestamp);
@@ -84,7 +97,11 @@ contract BalancerAutomationTest is BalancerFixture {
         for (uint256 i; i < orders.length; ++i) {
             hashes[i] = lop.hashOrder(orders[i]);
             assertEq(orders[i].maker, uint160(address(b)));
-            assertEq(orders[i].salt >> 7, 1, "orders carry the new epoch");
+            assertEq(orders[i].salt >> 224, 1, "orders carry the new epoch");
+            assertEq(orders[i].salt >> 160 & 0x7f, i, "and their index");
+            assertEq(
+                orders[i].salt & type(uint160).max, uint256(keccak256(b.extension())) & type(uint160).max
+            );
         }
         assertEq(s.digest, bytes16(keccak256(abi.encodePacked(hashes))));
     }
@@ -267,7 +284,9 @@ contract BalancerAutomationTest is BalancerFixture {
         sequencerFeed = address(uptime);
         sequencerGrace = 1 hours;
         IBalancer l2 = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(l2, alice, 100_000);
+        _warp(1 hours); // deposits, too, wait out the grace period
+        _fundAtTargets(l2, address(this), 100_000);
+        uptime.updateAnswer(0); // the sequencer restarted: a new grace period
         _setPrice(3, 3400e8);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -290,7 +309,7 @@ contract BalancerAutomationTest is BalancerFixture {
         delete tokens;
         delete feeds;
         IBalancer t = _demo(IBalancerFactory.Kind.Time);
-        _fundAtTargets(t, alice, 1_000_000);
+        _fundAtTargets(t, address(this), 1_000_000);
         _setPrice(3, 3100e8); // 1 % drift: under the trigger band, over the 10 bp dust floor
         (bool needed, bytes memory data) = _check(t);
         assertTrue(needed, "calendar due at start");
@@ -310,7 +329,7 @@ contract BalancerAutomationTest is BalancerFixture {
         delete tokens;
         delete feeds;
         IBalancer t = _demo(IBalancerFactory.Kind.Time);
-        _fundAtTargets(t, alice, 1_000_000);
+        _fundAtTargets(t, address(this), 1_000_000);
         (bool needed,) = _check(t);
         assertFalse(needed, "calendar due but every drift is under 10 bp");
     }

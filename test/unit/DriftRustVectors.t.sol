@@ -68,6 +68,7 @@ contract DriftRustVectorsTest is Test {
         c.p.dustMarginBps = vm.parseJsonUint(l, ".dustMarginBps");
         c.x.epoch = vm.parseJsonUint(l, ".epoch");
         c.x.expiry = vm.parseJsonUint(l, ".expiry");
+        c.x.orderTtl = vm.parseJsonUint(l, ".orderTtl");
         c.x.maker = vm.parseJsonAddress(l, ".maker");
         c.x.domainSeparator = vm.parseJsonBytes32(l, ".domainSeparator");
     }

@@ -68,7 +68,7 @@ contract ManagerLivenessTest is FleetFixture {
         burner.setMode(GasBurningFeed.Mode.Always);
         // the last member drifts alone: a $10,000 WBTC deposit takes WBTC from 30 % to 36.4 %
         IBalancer last = fleet[11];
-        _fund(last, makeAddr("whale"), 2, _unitsFor(2, 10_000));
+        _fund(last, address(this), 2, _unitsFor(2, 10_000));
         (bool own,) = _check(last);
         assertTrue(own);
         uint256 before = gasleft();
@@ -89,7 +89,7 @@ contract ManagerLivenessTest is FleetFixture {
         _fleet(64);
         uint256 checkGas = 2_000_000;
         IBalancer far = fleet[60];
-        _fund(far, makeAddr("whale"), 2, _unitsFor(2, 10_000));
+        _fund(far, address(this), 2, _unitsFor(2, 10_000));
         uint256 blocks;
         for (; blocks < 64; ++blocks) {
             (bool due, bytes memory data) = _checkWith(checkGas);

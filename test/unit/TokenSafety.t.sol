@@ -39,7 +39,10 @@ contract Reenterer {
 contract TokenSafetyTest is BalancerFixture {
     address internal alice = makeAddr("alice");
 
+    /// @dev USDC and `weird` at $1, 50 % each, open to deposits. The feeds declare no deviation (no
+    /// deposit spread) and the global band is wide (50 %), so deposits here test token handling alone.
     function _withWeird(address weird) internal returns (IBalancer b) {
+        nextDeviationBps = 0;
         _addAsset("USDC", 6, 8, 1e8);
         tokens.push(TestERC20(weird));
         feeds.push(
@@ -47,9 +50,12 @@ contract TokenSafetyTest is BalancerFixture {
                 _deployArtifact("MockV3Aggregator.sol", "MockV3Aggregator", abi.encode(8, int256(1e8)))
             )
         );
+        deviations.push(0);
         uint16[] memory t = new uint16[](2);
         (t[0], t[1]) = (5000, 5000);
-        b = _create(IBalancerFactory.Kind.Drift, 0, _init(t));
+        IBalancer.InitParams memory ip = _init(t);
+        (ip.params.driftBps, ip.params.clearBps) = (5000, 4000);
+        b = _open(_create(IBalancerFactory.Kind.Drift, 0, ip));
     }
 
     function test_feeOnTransfer_isRejectedAtDeposit() public {

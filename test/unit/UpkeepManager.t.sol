@@ -48,7 +48,7 @@ contract UpkeepManagerTest is FleetFixture {
     function test_round_handsOnTheSamePricesTheBalancerWouldRead() public {
         _fleet(2);
         IBalancer alone = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(alone, makeAddr("alone"), 100_000);
+        _fundAtTargets(alone, address(this), 100_000);
         _driftAll();
         (, bytes memory data) = _checkManager();
         (, bytes memory own) = _check(alone);
@@ -61,7 +61,7 @@ contract UpkeepManagerTest is FleetFixture {
     function test_round_servesTimeBalancersBesideDriftBalancers() public {
         _fleet(2);
         IBalancer time = _create(IBalancerFactory.Kind.Time, 0x3, _init(_targets4()));
-        _fundAtTargets(time, makeAddr("time-depositor"), 100_000);
+        _fundAtTargets(time, address(this), 100_000);
         time.setManager(address(manager));
         manager.addBalancer(address(time));
         fleet.push(time);
@@ -474,7 +474,7 @@ contract UpkeepManagerTest is FleetFixture {
             )
         );
         b = _create(IBalancerFactory.Kind.Drift, 0x3, _init(_targets4()));
-        _fundAtTargets(b, makeAddr("other"), 100_000);
+        _fundAtTargets(b, address(this), 100_000);
         b.setManager(address(manager));
         manager.addBalancer(address(b));
         feeds[2] = saved;

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
-import {ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {IAmountGetter, ILimitOrderProtocol} from "../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {ArtifactDeployer} from "./ArtifactDeployer.sol";
 import {IMockV3Aggregator} from "./ChainlinkInterfaces.sol";
 import {TestERC20} from "./TestERC20.sol";
@@ -20,6 +20,7 @@ import {Vm} from "forge-std/Vm.sol";
 /// at 30 % each.
 abstract contract BalancerFixture is ArtifactDeployer {
     uint256 internal constant MAKER_AMOUNT_FLAG = 1 << 255; // TakerTraits: `amount` is the making amount
+    uint256 internal constant ARGS_EXTENSION_LENGTH_OFFSET = 224; // TakerTraits: the extension's length
     uint256 internal constant PATH_STABLE = 1;
     uint256 internal constant PATH_GLOBAL = 2;
     uint32 internal constant HEARTBEAT = 1 days;
@@ -37,6 +38,11 @@ abstract contract BalancerFixture is ArtifactDeployer {
 
     TestERC20[] internal tokens;
     IMockV3Aggregator[] internal feeds;
+    /// @dev Each asset's feed deviation threshold (bps), as `_addAsset` sets it.
+    uint16[] internal deviations;
+    /// @dev The deviation threshold `_addAsset` gives the next assets (50 bps, BTC/USD's and ETH/USD's
+    /// on Ethereum).
+    uint16 internal nextDeviationBps = 50;
 
     function setUp() public virtual {
         vm.warp(1_763_000_000); // a realistic clock (cooldowns and expiries are absolute times)
@@ -65,13 +71,18 @@ abstract contract BalancerFixture is ArtifactDeployer {
         vm.label(address(f), string.concat(symbol, "/USD"));
         tokens.push(t);
         feeds.push(f);
+        deviations.push(nextDeviationBps);
         return tokens.length - 1;
     }
 
-    /// @notice The demo portfolio's four assets.
+    /// @notice The demo portfolio's four assets (stables' feeds with a 25 bps deviation threshold,
+    /// WBTC's and WETH's 50 bps, unless `nextDeviationBps` was changed before).
     function _demoAssets() internal {
+        uint16 d = nextDeviationBps;
+        nextDeviationBps = d == 50 ? 25 : d;
         _addAsset("USDC", 6, 8, 1e8);
         _addAsset("DAI", 18, 8, 1e8);
+        nextDeviationBps = d;
         _addAsset("WBTC", 8, 8, 60_000e8);
         _addAsset("WETH", 18, 8, 3000e8);
     }
@@ -85,6 +96,7 @@ abstract contract BalancerFixture is ArtifactDeployer {
                 tokenDecimals: tokens[i].decimals(),
                 feedDecimals: feeds[i].decimals(),
                 heartbeat: HEARTBEAT,
+                deviationBps: deviations[i],
                 stable: stableMask >> i & 1 == 1
             });
         }
@@ -156,6 +168,13 @@ abstract contract BalancerFixture is ArtifactDeployer {
 
     /* ----------------------------------------------------------------- MONEY --- */
 
+    /// @notice Lets anyone deposit (the owner, this test, switches the depositor mode to `Open`).
+    /// From then on, changes that can move holders' value wait the change delay.
+    function _open(IBalancer b) internal returns (IBalancer) {
+        b.setDepositorMode(IBalancer.DepositorMode.Open);
+        return b;
+    }
+
     /// @notice Token units of asset i worth `usd` (whole dollars) at its current price.
     function _unitsFor(uint256 i, uint256 usd) internal view returns (uint256) {
         (, int256 p,,,) = feeds[i].latestRoundData();
@@ -171,12 +190,35 @@ abstract contract BalancerFixture is ArtifactDeployer {
         vm.stopPrank();
     }
 
-    /// @notice `user` deposits `usd` dollars spread exactly at the targets.
+    /// @notice `user` deposits `usd` dollars spread exactly at the targets: asset by asset while
+    /// nobody else holds shares, else in kind (`_fundInKind`), as a second holder must (one asset at
+    /// a time would push the portfolio past its bands: `DepositWouldDrift`).
     function _fundAtTargets(IBalancer b, address user, uint256 usd) internal {
+        if (b.totalShares() > b.sharesOf(user) + b.DEAD_SHARES()) {
+            _fundInKind(b, user, usd);
+            return;
+        }
         uint16[] memory t = b.targets();
         for (uint256 i; i < t.length; ++i) {
             _fund(b, user, i, _unitsFor(i, usd * t[i] / 10_000));
         }
+    }
+
+    /// @notice `user` deposits in kind the shares worth about `usd` dollars at the oracle (each asset
+    /// minted to them first, at the amount the balancer asks); returns the shares.
+    function _fundInKind(IBalancer b, address user, uint256 usd) internal returns (uint256 shares) {
+        shares = usd * 1e18 * b.totalShares() / b.totalValue();
+        uint256[] memory bal = b.balances();
+        uint256 supply = b.totalShares();
+        uint256[] memory max = new uint256[](bal.length);
+        for (uint256 i; i < bal.length; ++i) {
+            max[i] = (bal[i] * shares + supply - 1) / supply;
+            tokens[i].mint(user, max[i]);
+            vm.prank(user);
+            tokens[i].approve(address(b), max[i]);
+        }
+        vm.prank(user);
+        b.fundInKind(shares, max);
     }
 
     function _setPrice(uint256 i, int256 price) internal {
@@ -224,42 +266,117 @@ abstract contract BalancerFixture is ArtifactDeployer {
         }
     }
 
+    /// @notice The orders of the last `OrdersPublished` in `logs`, rebuilt in full from the event.
     function _published(Vm.Log[] memory logs)
         internal
-        pure
+        view
         returns (ILimitOrderProtocol.Order[] memory orders)
     {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
-                (, orders) = abi.decode(logs[i].data, (uint64, ILimitOrderProtocol.Order[]));
+                (uint64 expiry,,,,, IBalancer.PublishedOrder[] memory po) = abi.decode(
+                    logs[i].data, (uint64, uint8, uint32, uint32, uint32, IBalancer.PublishedOrder[])
+                );
+                orders = _orders(IBalancer(logs[i].emitter), expiry, po);
             }
         }
     }
 
-    /// @notice A taker fills order k of the bundle in full through `fillContractOrder`.
+    /// @notice The 1inch orders of published orders (`IBalancer.PublishedOrder`): the maker is the
+    /// balancer, the assets are named by the salt's indices, the traits follow from the expiry.
+    function _orders(IBalancer b, uint64 expiry, IBalancer.PublishedOrder[] memory po)
+        internal
+        view
+        returns (ILimitOrderProtocol.Order[] memory orders)
+    {
+        IBalancer.Asset[] memory a = b.assets();
+        orders = new ILimitOrderProtocol.Order[](po.length);
+        for (uint256 k; k < po.length; ++k) {
+            uint256 salt = po[k].salt;
+            uint256 nonce = (salt >> 224) << 7 | (salt >> 160 & 0x7f);
+            orders[k] = ILimitOrderProtocol.Order({
+                salt: salt,
+                maker: uint160(address(b)),
+                receiver: 0,
+                makerAsset: uint160(a[salt >> 167 & 0xf].token),
+                takerAsset: uint160(a[salt >> 171 & 0xf].token),
+                makingAmount: po[k].makingAmount,
+                takingAmount: po[k].takingAmount,
+                makerTraits: 1 << 252 | 1 << 249 | uint256(expiry) << 80 | nonce << 120
+            });
+        }
+    }
+
+    /// @notice The order's expiry (makerTraits bits 80..119): its auction's last second, at its floor.
+    function _expiry(ILimitOrderProtocol.Order memory o) internal pure returns (uint256) {
+        return o.makerTraits >> 80 & type(uint40).max;
+    }
+
+    /// @notice What a fill of `o` takes and pays now: the balancer's fillable part and its getter's price.
+    function _quote(ILimitOrderProtocol.Order memory o)
+        internal
+        view
+        returns (uint256 making, uint256 taking)
+    {
+        address b = address(uint160(o.maker));
+        making = IBalancer(b).fillableAmount(o.makingAmount);
+        taking = IAmountGetter(b).getTakingAmount(o, "", bytes32(0), taker, making, making, "");
+    }
+
+    /// @notice Fills `o` through `fillContractOrderArgs` with the balancer's extension, as `who`, for
+    /// `making`, paying at most `maxTaking`.
+    function _fillAs(
+        address who,
+        ILimitOrderProtocol.Order memory o,
+        bytes32[] memory hashes,
+        uint256 making,
+        uint256 maxTaking
+    ) internal returns (uint256, uint256) {
+        bytes memory ext = IBalancer(address(uint160(o.maker))).extension();
+        vm.prank(who);
+        (uint256 m, uint256 t,) = lop.fillContractOrderArgs(
+            o,
+            abi.encode(hashes),
+            making,
+            MAKER_AMOUNT_FLAG | ext.length << ARGS_EXTENSION_LENGTH_OFFSET | maxTaking,
+            ext
+        );
+        return (m, t);
+    }
+
+    /// @notice A taker fills `o` (its fillable part) at the current price.
     function _fill(ILimitOrderProtocol.Order memory o, bytes32[] memory hashes)
         internal
         returns (uint256 making, uint256 taking)
     {
+        (uint256 m, uint256 t) = _quote(o);
         TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
-        buy.mint(taker, o.takingAmount);
-        vm.startPrank(taker);
-        buy.approve(address(lop), o.takingAmount);
-        (making, taking,) = lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
-        vm.stopPrank();
+        buy.mint(taker, t);
+        vm.prank(taker);
+        buy.approve(address(lop), t);
+        (making, taking) = _fillAs(taker, o, hashes, m, t);
     }
 
-    /// @notice A taker tries to fill `o` and the protocol reverts with exactly `err`.
+    /// @notice A taker tries to fill `o` (its whole making amount, paying what the getter asks, or the
+    /// order's floor when the getter reverts) and the protocol reverts with exactly `err`.
     function _expectFillReverts(ILimitOrderProtocol.Order memory o, bytes32[] memory hashes, bytes memory err)
         internal
     {
         TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
-        buy.mint(taker, o.takingAmount);
+        uint256 pay = o.takingAmount * 2;
+        buy.mint(taker, pay);
         vm.prank(taker);
-        buy.approve(address(lop), o.takingAmount);
+        buy.approve(address(lop), pay);
+        bytes memory ext = IBalancer(address(uint160(o.maker))).extension();
         vm.expectRevert(err);
         vm.prank(taker);
-        lop.fillContractOrder(o, abi.encode(hashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        lop.fillContractOrderArgs(
+            o,
+            abi.encode(hashes),
+            o.makingAmount,
+            MAKER_AMOUNT_FLAG | ext.length << ARGS_EXTENSION_LENGTH_OFFSET | pay,
+            ext
+        );
     }
 
     function _fillAll(ILimitOrderProtocol.Order[] memory orders, bytes32[] memory hashes) internal {

@@ -59,6 +59,7 @@ library DriftCases {
         c.p.dustMarginBps = 20_000; // dust $1
         c.x.epoch = 7;
         c.x.expiry = 1_763_000_600;
+        c.x.orderTtl = 600;
         c.x.maker = MAKER;
         c.x.domainSeparator = DOMAIN;
     }
@@ -250,8 +251,9 @@ library DriftCases {
         c.p.dustFloorBps = _next(r, c.p.driftBps);
         c.p.fillCostUsdE8 = _next(r, 1e9);
         c.p.dustMarginBps = _next(r, 30_001);
-        c.x.epoch = _next(r, 1 << 32);
+        c.x.epoch = _next(r, (1 << 32) - 1); // epoch + 1 still fits the uint32 a perform writes
         c.x.expiry = 1_763_000_060 + _next(r, 1 days);
+        c.x.orderTtl = 60 + _next(r, 1 days - 59);
     }
 
     /// @dev A USD price of 1e-12 .. 1e13, as a raw answer with `fd` decimals (at least 1).

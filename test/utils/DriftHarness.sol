@@ -52,6 +52,7 @@ contract DriftHarness {
     struct Context {
         uint256 epoch; // the state epoch the check runs against (orders use epoch + 1)
         uint256 expiry; // order expiry (block.timestamp + orderTtl)
+        uint256 orderTtl; // the orders' life: their auction's duration
         address maker;
         bytes32 domainSeparator;
     }
@@ -236,6 +237,7 @@ contract DriftHarness {
                 tokenDecimals: uint8(inp.a.tokenDecimals[i]),
                 feedDecimals: uint8(inp.a.feedDecimals[i]),
                 heartbeat: 1 days,
+                deviationBps: 0,
                 stable: inp.a.stableMask >> i & 1 == 1
             });
         }
@@ -246,5 +248,7 @@ contract DriftHarness {
         m.gridSpacingBps = inp.p.gridSpacingBps;
         m.epoch = inp.x.epoch + 1;
         m.expiry = inp.x.expiry;
+        m.duration = inp.x.orderTtl;
+        m.extensionHash = OrderBook.extensionHash(inp.x.maker) & type(uint160).max;
     }
 }

@@ -62,7 +62,8 @@ library DriftJson {
             s,
             _field("dustMarginBps", inp.p.dustMarginBps),
             _field("epoch", inp.x.epoch),
-            _field("expiry", inp.x.expiry)
+            _field("expiry", inp.x.expiry),
+            _field("orderTtl", inp.x.orderTtl)
         );
         s = string.concat(
             s,

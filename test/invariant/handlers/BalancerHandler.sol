@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IBalancer} from "../../../contracts/interfaces/IBalancer.sol";
-import {ILimitOrderProtocol} from "../../../contracts/interfaces/ILimitOrderProtocol.sol";
+import {IAmountGetter, ILimitOrderProtocol} from "../../../contracts/interfaces/ILimitOrderProtocol.sol";
 import {IMockV3Aggregator} from "../../utils/ChainlinkInterfaces.sol";
 import {TestERC20} from "../../utils/TestERC20.sol";
 import {
@@ -38,6 +38,8 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
     bool public fillsWorsenedDrift;
     uint256 public performs;
     uint256 public fills;
+    /// @notice Fills of a bundle left open while other actions ran (`fillLater`).
+    uint256 public laterFills;
     /// @notice Stranger performs tried with the very performData a needed check returned.
     uint256 public strangerAttemptsWhenNeeded;
 
@@ -93,8 +95,6 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < out.length; ++i) {
             ledger[i] -= before[i] * shares / supply;
         }
-        delete open;
-        delete openHashes;
     }
 
     function movePrice(uint256 asset, uint256 bps, bool up) external {
@@ -105,18 +105,31 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         if (next > 0) feeds[asset].updateAnswer(next);
     }
 
+    /// @notice Time passes (feeds re-post their answers), and the keeper performs if a check says so.
     function warp(uint256 secs) external {
         vm.warp(block.timestamp + bound(secs, 1, 12 hours));
         for (uint256 i; i < feeds.length; ++i) {
             (, int256 p,,,) = feeds[i].latestRoundData();
             feeds[i].updateAnswer(p);
         }
+        _perform();
     }
 
+    /// @notice The keeper performs; when nothing drifted, WBTC first jumps 10 % (a run that never
+    /// performs tests nothing: `afterInvariant` requires performs and fills).
     function perform() external {
+        if (_perform()) return;
+        (, int256 p,,,) = feeds[2].latestRoundData();
+        feeds[2].updateAnswer(p * 110 / 100);
+        _perform();
+    }
+
+    /// @dev Checks, lets a stranger front-run with the same performData, performs as the forwarder
+    /// and fills the whole bundle at its floor; false when no perform was needed.
+    function _perform() internal returns (bool) {
         vm.prank(address(0), address(0));
         (bool needed, bytes memory data) = AutomationCompatibleInterface(address(b)).checkUpkeep("");
-        if (!needed) return;
+        if (!needed) return false;
         IBalancer.State memory s = b.state();
         IBalancer.Params memory p = b.params();
         (uint256 globalBefore, uint256 stableBefore) = _drift();
@@ -125,7 +138,7 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(makeAddr("front-runner"));
         try AutomationCompatibleInterface(address(b)).performUpkeep(data) {
             strangerPerformed = true;
-            return;
+            return true;
         } catch {}
         vm.recordLogs();
         vm.prank(forwarder);
@@ -146,8 +159,12 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
             if (b.interval() == 0 || t.lastGlobalAt < s.lastGlobalAt + b.interval()) cooldownViolated = true;
         }
         _recordBundle(vm.getRecordedLogs());
-        // fill the whole bundle at its limit prices, at unchanged oracle prices
+        // every other bundle stays open for `fillLater` (after deposits, withdrawals, moves and time);
+        // the others are filled whole at their floor (the auction's last second: the worst price the
+        // portfolio can get), at unchanged oracle prices
+        if (performs % 2 == 0) return true;
         if (open.length > 0 && uint256(data.length) == 8) {
+            vm.warp(block.timestamp + p.orderTtl);
             for (uint256 i; i < open.length; ++i) {
                 _fillOne(i);
             }
@@ -163,6 +180,7 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
             delete open;
             delete openHashes;
         }
+        return true;
     }
 
     /// @notice A stranger sends well-formed performData: what the check returns when a perform is
@@ -185,21 +203,44 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         } catch {}
     }
 
+    /// @notice A taker fills order `k` of the open bundle now, for what the balancer lets it take,
+    /// at the getter's price (refused fills — expired, superseded, stale — are skipped).
+    function fillLater(uint256 k) external {
+        if (open.length == 0) return;
+        k = k % open.length;
+        try this.fillOne(k) {
+            ++laterFills;
+        } catch {}
+    }
+
+    /// @dev `_fillOne` as an external call of its own, so `fillLater` can catch a refused fill.
+    function fillOne(uint256 k) external {
+        require(msg.sender == address(this), "handler only");
+        _fillOne(k);
+    }
+
     /* -------------------------------------------------------------- HELPERS --- */
 
+    /// @dev Fills open order i for what the balancer lets it take, at the getter's price now.
     function _fillOne(uint256 i) internal {
         ILimitOrderProtocol.Order memory o = open[i];
+        uint256 making = b.fillableAmount(o.makingAmount);
+        uint256 taking =
+            IAmountGetter(address(b)).getTakingAmount(o, "", bytes32(0), address(0), making, making, "");
         TestERC20 buy = TestERC20(address(uint160(o.takerAsset)));
         address taker = makeAddr("taker");
-        buy.mint(taker, o.takingAmount);
+        buy.mint(taker, taking);
+        bytes memory ext = b.extension();
         vm.startPrank(taker);
-        buy.approve(address(lop), o.takingAmount);
-        lop.fillContractOrder(o, abi.encode(openHashes), o.makingAmount, MAKER_AMOUNT_FLAG);
+        buy.approve(address(lop), taking);
+        (uint256 m, uint256 t,) = lop.fillContractOrderArgs(
+            o, abi.encode(openHashes), making, MAKER_AMOUNT_FLAG | ext.length << 224 | taking, ext
+        );
         vm.stopPrank();
         ++fills;
         for (uint256 k; k < tokens.length; ++k) {
-            if (uint160(address(tokens[k])) == o.makerAsset) ledger[k] -= o.makingAmount;
-            if (uint160(address(tokens[k])) == o.takerAsset) ledger[k] += o.takingAmount;
+            if (uint160(address(tokens[k])) == o.makerAsset) ledger[k] -= m;
+            if (uint160(address(tokens[k])) == o.takerAsset) ledger[k] += t;
         }
     }
 
@@ -208,13 +249,33 @@ contract BalancerHandler is CommonBase, StdCheats, StdUtils {
         delete openHashes;
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].topics[0] == IBalancer.OrdersPublished.selector) {
-                (, ILimitOrderProtocol.Order[] memory orders) =
-                    abi.decode(logs[i].data, (uint64, ILimitOrderProtocol.Order[]));
+                ILimitOrderProtocol.Order[] memory orders = _orders(logs[i]);
                 for (uint256 k; k < orders.length; ++k) {
                     open.push(orders[k]);
                     openHashes.push(lop.hashOrder(orders[k]));
                 }
             }
+        }
+    }
+
+    /// @dev The 1inch orders of an `OrdersPublished` log (as `BalancerFixture._orders` rebuilds them).
+    function _orders(Vm.Log memory log) internal view returns (ILimitOrderProtocol.Order[] memory orders) {
+        (uint64 expiry,,,,, IBalancer.PublishedOrder[] memory po) =
+            abi.decode(log.data, (uint64, uint8, uint32, uint32, uint32, IBalancer.PublishedOrder[]));
+        orders = new ILimitOrderProtocol.Order[](po.length);
+        for (uint256 k; k < po.length; ++k) {
+            uint256 salt = po[k].salt;
+            orders[k] = ILimitOrderProtocol.Order({
+                salt: salt,
+                maker: uint160(address(b)),
+                receiver: 0,
+                makerAsset: uint160(address(tokens[salt >> 167 & 0xf])),
+                takerAsset: uint160(address(tokens[salt >> 171 & 0xf])),
+                makingAmount: po[k].makingAmount,
+                takingAmount: po[k].takingAmount,
+                makerTraits: 1 << 252 | 1 << 249 | uint256(expiry) << 80
+                    | ((salt >> 224) << 7 | (salt >> 160 & 0x7f)) << 120
+            });
         }
     }
 
