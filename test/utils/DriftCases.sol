@@ -248,7 +248,7 @@ library DriftCases {
         c.p.gridLevels = 1 + _next(r, 8);
         c.p.gridSpacingBps = _next(r, 101);
         c.p.calendar = _next(r, 4) == 0;
-        c.p.dustFloorBps = _next(r, c.p.driftBps);
+        c.p.dustFloorBps = _next(r, c.p.clearBps + 1); // a TimeBalancer's floor is at most its clear band
         c.p.fillCostUsdE8 = _next(r, 1e9);
         c.p.dustMarginBps = _next(r, 30_001);
         c.x.epoch = _next(r, (1 << 32) - 1); // epoch + 1 still fits the uint32 a perform writes
