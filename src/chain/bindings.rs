@@ -307,5 +307,12 @@ sol! {
             uint256 amount,
             uint256 takerTraits
         ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
+        function fillContractOrderArgs(
+            Order calldata order,
+            bytes calldata signature,
+            uint256 amount,
+            uint256 takerTraits,
+            bytes calldata args
+        ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
     }
 }

@@ -34,7 +34,7 @@ pub struct DevnetSummary {
     pub double_trades: u64,
     /// Fills of the demo's orders.
     pub fills: u64,
-    /// Gas the performs used inside the balancers (`GasProfile`).
+    /// Gas the performs used inside the balancers (their `OrdersPublished` gasUsed).
     pub perform_gas: u64,
     /// What the registry charged, per billing token symbol, in token units (decimal text).
     pub charges: BTreeMap<String, String>,

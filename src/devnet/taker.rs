@@ -2,13 +2,16 @@
 //! whenever a fill is profitable at the current feed prices, so the balancers really return to
 //! their bands.
 //!
-//! Each step it reads every `OrdersPublished` since its last step, keeps the bundles still open
-//! (not expired, still the balancer's current epoch with a live digest), and fills each order
-//! whose `makingAmount` is worth at least its `takingAmount` at the feeds' latest answers: a
-//! taker gives up `takingAmount` of the taker asset for `makingAmount` of the maker asset. The
-//! protocol calls the balancer's `isValidSignature` with every hash of the bundle (from the
-//! protocol's own `hashOrder`) and its pre-interaction, which books the fill. The taker's
-//! tokens come from the test tokens' open `mint`; it approves the protocol once per token.
+//! Each step it reads every `OrdersPublished` since its last step (rebuilding each full order
+//! from its salt, [`drift::published_order`]), keeps the bundles still open (not expired, still
+//! the balancer's current epoch with a live digest), and asks the balancer what a fill of each
+//! order takes and pays now (`fillableAmount`, and `getTakingAmount`: the order's Dutch auction at
+//! the feeds' prices of this block). It fills when what it gets is worth at least what it pays
+//! at the feeds' latest answers — from the auction's middle on, where the price crosses the
+//! oracle — through `fillContractOrderArgs` with the balancer's extension. The protocol calls the
+//! balancer's `isValidSignature` with every hash of the bundle (from the protocol's own
+//! `hashOrder`), its getter, and its pre-interaction, which books the fill. The taker's tokens
+//! come from the test tokens' open `mint`; it approves the protocol once per token.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +34,8 @@ use crate::{
 
 /// `TakerTraits`: `amount` is the making amount.
 const MAKER_AMOUNT_FLAG: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
+/// `TakerTraits`: the extension's length in `args` starts at bit 224.
+const ARGS_EXTENSION_LENGTH_OFFSET: usize = 224;
 
 /// One published bundle the taker still considers.
 #[derive(Debug, Clone)]
@@ -48,7 +53,8 @@ struct Bundle {
 pub struct TakerStats {
     /// Orders filled.
     pub fills: u64,
-    /// Orders seen unprofitable (left for later).
+    /// Checks of an order not yet worth filling (its auction still above the oracle; left for
+    /// a later step).
     pub unprofitable: u64,
     /// Fills that failed.
     pub failed: u64,
@@ -62,6 +68,8 @@ pub struct Taker {
     balancers: BTreeSet<Address>,
     /// token → (feed, decimals).
     assets: BTreeMap<Address, (Address, u8)>,
+    /// The demo tokens in asset order (every demo balancer's).
+    tokens: Vec<Address>,
     approved: BTreeSet<Address>,
     cursor: u64,
     bundles: Vec<Bundle>,
@@ -81,6 +89,7 @@ impl Taker {
                 .iter()
                 .map(|a| (a.token, (a.feed, a.decimals)))
                 .collect(),
+            tokens: demo.assets.iter().map(|a| a.token).collect(),
             approved: BTreeSet::new(),
             cursor: from_block.saturating_sub(1),
             bundles: Vec::new(),
@@ -101,8 +110,18 @@ impl Taker {
                     continue;
                 }
                 let e = Balancer::OrdersPublished::decode_log_data(log.data())?;
-                let orders: Vec<LimitOrderProtocol::Order> =
-                    e.orders.iter().map(lop_order).collect();
+                let mut orders = Vec::with_capacity(e.orders.len());
+                for o in &e.orders {
+                    let full = drift::published_order(
+                        log.address(),
+                        &self.tokens,
+                        e.expiry,
+                        o.salt,
+                        o.makingAmount,
+                        o.takingAmount,
+                    )?;
+                    orders.push(lop_order(&full));
+                }
                 let mut hashes = Vec::with_capacity(orders.len());
                 for o in &orders {
                     hashes.push(
@@ -170,17 +189,31 @@ impl Taker {
         let o = &b.orders[k];
         let maker_asset = word_address(o.makerAsset);
         let taker_asset = word_address(o.takerAsset);
-        let got = self.value(maker_asset, o.makingAmount).await?;
-        let paid = self.value(taker_asset, o.takingAmount).await?;
+        let balancer = Balancer::new(b.balancer, &self.conn.provider);
+        let making = balancer.fillableAmount(o.makingAmount).call().await?;
+        let taking = balancer
+            .getTakingAmount(
+                balancer_order(o),
+                Bytes::new(),
+                b.hashes[k],
+                self.conn.from,
+                making,
+                making,
+                Bytes::new(),
+            )
+            .call()
+            .await?;
+        let got = self.value(maker_asset, making).await?;
+        let paid = self.value(taker_asset, taking).await?;
         if got < paid {
             return Ok(false);
         }
         let token = TestERC20::new(taker_asset, &self.conn.provider);
         let held = token.balanceOf(self.conn.from).call().await?;
-        if held < o.takingAmount {
+        if held < taking {
             let mint = TestERC20::mintCall {
                 to: self.conn.from,
-                amount: o.takingAmount - held,
+                amount: taking - held,
             };
             self.conn
                 .call("taker: minting", taker_asset, mint.abi_encode().into())
@@ -195,11 +228,18 @@ impl Taker {
                 .call("taker: approving", taker_asset, approve.abi_encode().into())
                 .await?;
         }
-        let fill = LimitOrderProtocol::fillContractOrderCall {
+        let extension = drift::extension(b.balancer);
+        // the most the taker pays (the threshold): the price it just checked; a fill mined a block
+        // later pays the auction's price then, which only falls (or reverts if a feed moved up)
+        let traits = MAKER_AMOUNT_FLAG
+            | U256::from(extension.len()) << ARGS_EXTENSION_LENGTH_OFFSET
+            | taking;
+        let fill = LimitOrderProtocol::fillContractOrderArgsCall {
             order: o.clone(),
             signature: Bytes::from(b.hashes.abi_encode()),
-            amount: o.makingAmount,
-            takerTraits: MAKER_AMOUNT_FLAG,
+            amount: making,
+            takerTraits: traits,
+            args: Bytes::from(extension),
         };
         let what = format!(
             "taker: filling order {k} of {} epoch {}",
@@ -208,7 +248,7 @@ impl Taker {
         self.conn
             .call(&what, self.lop, fill.abi_encode().into())
             .await?;
-        tracing::info!(balancer = %b.balancer, epoch = b.epoch, order = k, making = %o.makingAmount, taking = %o.takingAmount, "taker filled an order");
+        tracing::info!(balancer = %b.balancer, epoch = b.epoch, order = k, making = %making, taking = %taking, "taker filled an order");
         Ok(true)
     }
 
@@ -233,8 +273,23 @@ impl Taker {
     }
 }
 
-fn lop_order(o: &ILimitOrderProtocol::Order) -> LimitOrderProtocol::Order {
+/// The protocol binding's order of a rebuilt order (addresses as words).
+fn lop_order(o: &drift::LimitOrder) -> LimitOrderProtocol::Order {
     LimitOrderProtocol::Order {
+        salt: o.salt,
+        maker: word(o.maker),
+        receiver: word(o.receiver),
+        makerAsset: word(o.maker_asset),
+        takerAsset: word(o.taker_asset),
+        makingAmount: o.making_amount,
+        takingAmount: o.taking_amount,
+        makerTraits: o.maker_traits,
+    }
+}
+
+/// The balancer binding's order of the protocol binding's (the same eight words).
+fn balancer_order(o: &LimitOrderProtocol::Order) -> ILimitOrderProtocol::Order {
+    ILimitOrderProtocol::Order {
         salt: o.salt,
         maker: o.maker,
         receiver: o.receiver,
@@ -244,6 +299,10 @@ fn lop_order(o: &ILimitOrderProtocol::Order) -> LimitOrderProtocol::Order {
         takingAmount: o.takingAmount,
         makerTraits: o.makerTraits,
     }
+}
+
+fn word(a: Address) -> U256 {
+    U256::from_be_bytes(a.into_word().0)
 }
 
 /// The address in the low 20 bytes of an order word.
@@ -259,6 +318,6 @@ mod tests {
     fn the_maker_amount_flag_is_bit_255_and_words_hold_addresses() {
         assert_eq!(MAKER_AMOUNT_FLAG, U256::from(1u8) << 255);
         let a = Address::repeat_byte(0x5a);
-        assert_eq!(word_address(U256::from_be_bytes(a.into_word().0)), a);
+        assert_eq!(word_address(word(a)), a);
     }
 }

@@ -30,6 +30,9 @@ pub struct DemoAsset {
     pub price: u64,
     /// Target weight in bps.
     pub target_bps: u16,
+    /// The feed's deviation threshold in bps (Chainlink's on Ethereum: 0.25 % for the stables,
+    /// 0.5 % for BTC/USD and ETH/USD): a single-asset deposit pays its spread from these.
+    pub deviation_bps: u16,
     /// Part of the stable slice.
     pub stable: bool,
 }
@@ -41,6 +44,7 @@ pub const DEMO_ASSETS: [DemoAsset; 4] = [
         decimals: 6,
         price: 100_000_000,
         target_bps: 2000,
+        deviation_bps: 25,
         stable: true,
     },
     DemoAsset {
@@ -48,6 +52,7 @@ pub const DEMO_ASSETS: [DemoAsset; 4] = [
         decimals: 18,
         price: 100_000_000,
         target_bps: 2000,
+        deviation_bps: 25,
         stable: true,
     },
     DemoAsset {
@@ -55,6 +60,7 @@ pub const DEMO_ASSETS: [DemoAsset; 4] = [
         decimals: 8,
         price: 6_000_000_000_000,
         target_bps: 3000,
+        deviation_bps: 50,
         stable: false,
     },
     DemoAsset {
@@ -62,6 +68,7 @@ pub const DEMO_ASSETS: [DemoAsset; 4] = [
         decimals: 18,
         price: 300_000_000_000,
         target_bps: 3000,
+        deviation_bps: 50,
         stable: false,
     },
 ];
@@ -144,6 +151,7 @@ pub fn assets(deployed: &[(Address, Address)]) -> Vec<Asset> {
             tokenDecimals: a.decimals,
             feedDecimals: FEED_DECIMALS,
             heartbeat: HEARTBEAT_SECS,
+            deviationBps: a.deviation_bps,
             stable: a.stable,
         })
         .collect()
@@ -212,6 +220,12 @@ mod tests {
         assert_eq!(
             (a[2].tokenDecimals, a[2].feedDecimals, a[2].heartbeat),
             (8, 8, 86_400)
+        );
+        let deviations: Vec<u16> = a.iter().map(|a| a.deviationBps).collect();
+        assert_eq!(
+            deviations,
+            [25, 25, 50, 50],
+            "the fixture's feeds (BalancerFixture)"
         );
     }
 }

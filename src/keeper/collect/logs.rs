@@ -24,10 +24,11 @@ use alloy::{
 use crate::{
     chain::{
         bindings::AutomationRegistry2_3::{UpkeepCharged, UpkeepPerformed},
-        ours::{Balancer, UpkeepManager},
+        ours::{Balancer, UpkeepManager, balancer::IBalancer},
         revert,
     },
     keeper::targets::{Body, Target},
+    model::drift,
     store::{
         FailureRecord, FailureStage, FillRecord, PerformRecord, RoundRecord, Source, Store,
         StoreError,
@@ -55,7 +56,7 @@ pub struct Seen {
 /// What one poll found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Polled {
-    /// Performs (a balancer's `GasProfile`, a manager's `RoundPerformed`), in log order.
+    /// Performs (a balancer's `OrdersPublished`, a manager's `RoundPerformed`), in log order.
     pub performs: Vec<Seen>,
     /// New perform records by source.
     pub by_source: BTreeMap<Source, u64>,
@@ -178,7 +179,6 @@ impl LogsCollector {
             .from_block(from)
             .to_block(to)
             .event_signature(vec![
-                Balancer::GasProfile::SIGNATURE_HASH,
                 Balancer::OrdersPublished::SIGNATURE_HASH,
                 Balancer::Filled::SIGNATURE_HASH,
                 UpkeepManager::RoundPerformed::SIGNATURE_HASH,
@@ -241,14 +241,6 @@ impl LogsCollector {
         } else {
             self.source_of(tx).await?
         };
-        let epochs: HashMap<Address, u32> = logs
-            .iter()
-            .filter_map(|l| {
-                Balancer::OrdersPublished::decode_log_data(l.data())
-                    .ok()
-                    .map(|e| (l.address(), e.epoch))
-            })
-            .collect();
         let charge_of = |who: Address| {
             chainlink
                 .get(&who)
@@ -257,7 +249,7 @@ impl LogsCollector {
         for l in logs {
             let (block, index) = (l.block_number.unwrap_or(0), l.log_index.unwrap_or(0));
             let at = l.address();
-            if let Ok(g) = Balancer::GasProfile::decode_log_data(l.data()) {
+            if let Ok(g) = Balancer::OrdersPublished::decode_log_data(l.data()) {
                 let via = self.members.get(&at).copied();
                 let charged = charge_of(at);
                 let new = self
@@ -271,12 +263,13 @@ impl LogsCollector {
                         via,
                         source,
                         paths: g.paths,
-                        bitmap: g.bitmap,
+                        bitmap: bitmap_of(&g.orders),
                         gas_used: u64::from(g.gasUsed),
                         drift_before_bps: g.driftBeforeBps,
                         expected_after_bps: g.expectedAfterBps,
-                        order_count: g.orderCount,
-                        epoch: epochs.get(&at).copied(),
+                        // a bundle has at most 128 orders (its nonces' 7-bit index)
+                        order_count: u8::try_from(g.orders.len()).unwrap_or(u8::MAX),
+                        epoch: Some(g.epoch),
                         upkeep_id: charged.map(|(id, _)| id),
                         charge: charged.map(|(_, (c, _))| c),
                         charge_token: charged.map(|(_, (_, t))| t),
@@ -384,6 +377,14 @@ impl LogsCollector {
             Source::Other
         })
     }
+}
+
+/// The assets a bundle trades, from its orders' salts (`drift::salt_fields`).
+fn bitmap_of(orders: &[IBalancer::PublishedOrder]) -> u16 {
+    orders.iter().fold(0u16, |acc, o| {
+        let f = drift::salt_fields(o.salt);
+        acc | 1u16 << (f.sell & 15) | 1u16 << (f.buy & 15)
+    })
 }
 
 fn saturate(v: U256) -> u64 {

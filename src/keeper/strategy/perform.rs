@@ -5,7 +5,7 @@
 //! **Fallback** targets are Chainlink's (or CRE's) to perform; the keeper steps in only when
 //! - `upkeepNeeded` has held for `grace_blocks` blocks after the first block it was seen (so
 //!   for more than `grace_blocks` blocks in all) with no perform of the target observed — by
-//!   the registry (`UpkeepPerformed` for its upkeep id) or by the target itself (`GasProfile`,
+//!   the registry (`UpkeepPerformed` for its upkeep id) or by the target itself (`OrdersPublished`,
 //!   `RoundPerformed`), whoever sent it; or
 //! - at once, when the registry's own check says the network will not perform it: the upkeep
 //!   is underfunded, paused or cancelled, or the registry is paused

@@ -6,7 +6,8 @@
 //! A keeper values a portfolio ([`Portfolio::values`]), measures it ([`evaluate`]: measures,
 //! triggers), plans ([`plan`]: deltas → [`net`] trades → [`build`] orders with amounts and
 //! EIP-712 hashes) or does all at once ([`check`], as `checkUpkeep`), and encodes or decodes the
-//! 8-byte [`PerformData`].
+//! 8-byte [`PerformData`]. A taker rebuilds a published order ([`published_order`]), its
+//! [`extension`], and what a fill pays now ([`auction_bps`], [`taking_at`]).
 //!
 //! Shared vectors: `test/vectors/drift.json` is written by the forge test
 //! `test/unit/DriftVectors.t.sol` and reproduced here exactly; `test/vectors/drift-rust.json` is
@@ -17,6 +18,7 @@
 
 mod deltas;
 mod error;
+mod fill;
 mod math;
 mod measure;
 mod orders;
@@ -26,10 +28,15 @@ mod value;
 
 pub use deltas::{add_global_deltas, add_slice_deltas};
 pub use error::{DriftError, PerformDataError};
+pub use fill::{
+    HAS_EXTENSION, SALT_BUY, SALT_DURATION, SALT_EPOCH, SALT_FLOOR, SALT_INDEX, SALT_SELL,
+    SALT_SPAN, SaltFields, auction_bps, extension, extension_hash, maker_traits, published_order,
+    salt, salt_fields, taking_at,
+};
 pub use math::BPS;
 pub use measure::{Measure, depegged, global_measure, slice, stable_measure};
 pub use orders::{
-    EXPIRATION_OFFSET, INDEX_BITS, LimitOrder, Market, NO_PARTIAL_FILLS, NONCE_OFFSET, ORDER_TYPE,
+    EXPIRATION_OFFSET, INDEX_BITS, LimitOrder, Market, NONCE_OFFSET, ORDER_TYPE,
     PRE_INTERACTION_CALL, PlannedOrder, Trade, build, net,
 };
 pub use perform_data::{PATH_BOTH, PATH_GLOBAL, PATH_STABLE, PerformData};

@@ -1,18 +1,18 @@
 //! Netting, dust and 1inch Limit Order Protocol v4 orders (`OrderBook.net`, `OrderBook.build`,
-//! `OrderBook.hash`). The balancer sells `makingAmount` (**rounded down**) and asks at least
-//! `takingAmount` (**rounded up**): every rounding favours the portfolio.
+//! `OrderBook.hash`). The balancer sells `makingAmount` (**rounded down**); `takingAmount` is the
+//! order's floor at the perform's prices (**rounded up**): every rounding favours the portfolio. A
+//! fill pays the price at the fill ([`super::fill`]).
 
 use alloy::primitives::{Address, B256, I256, U256, keccak256};
 
 use super::{
     DriftError,
+    fill::{SaltFields, maker_traits, salt},
     math::{add, bps, mul, mul_div_ceil, pow10},
     measure::is_stable,
     value::{Asset, units},
 };
 
-/// `MakerTraits` flag: no partial fills.
-pub const NO_PARTIAL_FILLS: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
 /// `MakerTraits` flag: call the maker's `preInteraction`.
 pub const PRE_INTERACTION_CALL: U256 = U256::from_limbs([0, 0, 0, 1 << 60]);
 /// `MakerTraits` expiration offset.
@@ -80,7 +80,7 @@ pub fn net(deltas: &[I256], dust: U256) -> Result<Vec<Trade>, DriftError> {
 /// A LOP v4 order (`OrderLib.Order`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitOrder {
-    /// Salt: the nonce, `epoch << 7 | index`.
+    /// Salt: the extension hash and the order's pricing fields ([`super::fill`]).
     pub salt: U256,
     /// The balancer.
     pub maker: Address,
@@ -92,9 +92,9 @@ pub struct LimitOrder {
     pub taker_asset: Address,
     /// Amount sold.
     pub making_amount: U256,
-    /// Least amount bought.
+    /// The floor's amount bought at the perform's prices (a fill pays the price at the fill).
     pub taking_amount: U256,
-    /// No partial fills, pre-interaction, expiry and nonce.
+    /// Extension, pre-interaction, expiry and nonce ([`super::fill::maker_traits`]).
     pub maker_traits: U256,
 }
 
@@ -154,6 +154,8 @@ pub struct Market<'a> {
     pub epoch: U256,
     /// Order expiry (unix seconds).
     pub expiry: U256,
+    /// The order's life (orderTtl), its auction's duration, seconds.
+    pub duration: u32,
     /// The protocol's EIP-712 domain separator.
     pub domain_separator: B256,
     /// The balancer.
@@ -174,9 +176,9 @@ impl Market<'_> {
 }
 
 /// The bundle's orders and the bitmap of assets in it: one order per trade, or `grid_levels`
-/// when both assets are stables (equal USD parts, the last taking the remainder; level k asks
-/// `1e4 - slippage + k * spacing` bps of the oracle rate). Orders with a zero amount are skipped
-/// and use no nonce index.
+/// when both assets are stables (equal USD parts, the last taking the remainder; level k's floor
+/// is `1e4 - slippage + k * spacing` bps of the oracle rate, its auction starting 2 x slippage
+/// above). Orders with a zero amount are skipped and use no nonce index.
 pub fn build(trades: &[Trade], m: &Market<'_>) -> Result<(Vec<PlannedOrder>, u16), DriftError> {
     let mut orders = Vec::new();
     let mut bitmap = 0u16;
@@ -204,7 +206,8 @@ pub fn build(trades: &[Trade], m: &Market<'_>) -> Result<(Vec<PlannedOrder>, u16
                     .ok_or(DriftError::Overflow {
                         op: "price bps: 1e4 - maxSlippageBps",
                     })?;
-            let price_bps = add(bound, step, "price bps")?;
+            let floor = add(bound, step, "price bps")?;
+            let price_bps = floor;
             let num = mul(
                 mul(making, sp, "taking: making * price")?,
                 price_bps,
@@ -216,19 +219,34 @@ pub fn build(trades: &[Trade], m: &Market<'_>) -> Result<(Vec<PlannedOrder>, u16
             if making.is_zero() || taking.is_zero() {
                 continue;
             }
-            let nonce = m.epoch << INDEX_BITS | U256::from(orders.len());
+            let index = u8::try_from(orders.len()).map_err(|_| DriftError::Overflow {
+                op: "order index: at most 128 orders per bundle",
+            })?;
+            let fields = SaltFields {
+                index,
+                sell: tr.sell,
+                buy: tr.buy,
+                floor_bps: floor.try_into().map_err(|_| DriftError::Overflow {
+                    op: "an order's floor bps must fit 16 bits",
+                })?,
+                span_bps: m
+                    .max_slippage_bps
+                    .checked_mul(2)
+                    .ok_or(DriftError::Overflow {
+                        op: "an order's span (2 x maxSlippageBps) must fit 16 bits",
+                    })?,
+                duration: m.duration,
+                epoch: m.epoch,
+            };
             let order = LimitOrder {
-                salt: nonce,
+                salt: salt(m.maker, &fields),
                 maker: m.maker,
                 receiver: Address::ZERO,
                 maker_asset: sa.token,
                 taker_asset: ba.token,
                 making_amount: making,
                 taking_amount: taking,
-                maker_traits: NO_PARTIAL_FILLS
-                    | PRE_INTERACTION_CALL
-                    | m.expiry << EXPIRATION_OFFSET
-                    | nonce << NONCE_OFFSET,
+                maker_traits: maker_traits(m.expiry, m.epoch, index),
             };
             let hash = order.hash(m.domain_separator);
             orders.push(PlannedOrder {

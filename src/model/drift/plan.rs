@@ -298,6 +298,8 @@ pub struct OrderContext {
     pub epoch: u32,
     /// Order expiry (block.timestamp + orderTtl).
     pub expiry: u64,
+    /// The orders' life (orderTtl), their auction's duration, seconds.
+    pub order_ttl: u32,
     /// Trades worth less than this (USD, 18 decimals) are dropped: see [`dust`].
     pub dust: U256,
 }
@@ -357,6 +359,7 @@ pub fn plan(
         grid_spacing_bps: r.grid_spacing_bps,
         epoch: U256::from(ctx.epoch) + U256::from(1u8),
         expiry: U256::from(ctx.expiry),
+        duration: ctx.order_ttl,
         domain_separator: ctx.domain_separator,
         maker: ctx.maker,
     };

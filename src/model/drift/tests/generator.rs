@@ -81,7 +81,7 @@ fn case(r: &mut ChaCha8Rng, i: usize) -> CaseInput {
         grid_levels: r.random_range(1..=8),
         grid_spacing_bps: r.random_range(0..=100),
         calendar: r.random_ratio(1, 4),
-        dust_floor_bps: r.random_range(0..drift_bps),
+        dust_floor_bps: 0, // set below: a TimeBalancer's floor is at most its clear band
         fill_cost_usd_e8: if r.random_ratio(1, 5) {
             0
         } else {
@@ -90,6 +90,7 @@ fn case(r: &mut ChaCha8Rng, i: usize) -> CaseInput {
         dust_margin_bps: r.random(),
         epoch: if i % 50 == 49 { u32::MAX } else { r.random() },
         expiry: r.random_range(1_700_000_000..(1u64 << 40)),
+        order_ttl: r.random_range(60..=86_400),
         maker: Address::from_word(keccak256(format!("maker {i}"))),
         tokens: (0..n)
             .map(|j| Address::from_word(keccak256(format!("token {i} {j}"))))
@@ -101,6 +102,7 @@ fn case(r: &mut ChaCha8Rng, i: usize) -> CaseInput {
         },
         targets,
     };
+    c.dust_floor_bps = r.random_range(0..=c.clear_bps);
     // Portfolio value $1e-6 .. $1e13; each asset within `spread` bps of its target.
     let total = pow10(r.random_range(12..=31)) * U256::from(r.random_range(1u8..10));
     let spread: u64 = [0, 10, 100, 1000, 10_000][r.random_range(0..5)];

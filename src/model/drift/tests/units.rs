@@ -4,7 +4,8 @@ use alloy::primitives::{Address, B256, I256, U256};
 
 use crate::model::drift::{
     Asset, DriftError, OrderContext, PATH_GLOBAL, PerformData, PerformDataError, Portfolio, Rules,
-    add_global_deltas, add_slice_deltas, check, evaluate, net, units, value,
+    SaltFields, add_global_deltas, add_slice_deltas, auction_bps, check, evaluate, extension,
+    extension_hash, net, published_order, salt, salt_fields, taking_at, units, value,
 };
 
 fn usd(x: u64) -> U256 {
@@ -159,6 +160,7 @@ fn check_returns_orders_and_perform_data() {
         domain_separator: B256::repeat_byte(1),
         epoch: 41,
         expiry: 1_763_000_600,
+        order_ttl: 600,
         dust: usd(1),
     };
     let (plan, data) = check(&p, &rules(), None, &ctx).unwrap().expect("needed");
@@ -171,5 +173,134 @@ fn check_returns_orders_and_perform_data() {
         }
     );
     assert_eq!(plan.orders.len(), 1);
-    assert_eq!(plan.orders[0].order.salt, U256::from(42u64 << 7));
+    let o = plan.orders[0].order;
+    let f = salt_fields(o.salt);
+    assert_eq!((f.index, f.sell, f.buy), (0, 0, 1));
+    assert_eq!(
+        f.epoch,
+        U256::from(42u8),
+        "the bundle's epoch: the state's + 1"
+    );
+    let slip = rules().max_slippage_bps;
+    assert_eq!((f.floor_bps, f.span_bps), (10_000 - slip, 2 * slip));
+    assert_eq!(f.duration, 600);
+    assert_eq!(
+        o.salt & ((U256::from(1u8) << 160) - U256::from(1u8)),
+        extension_hash(ctx.maker)
+    );
+    // the order rebuilt from what OrdersPublished carries is the same order
+    let tokens = [p.assets[0].token, p.assets[1].token];
+    let back = published_order(
+        ctx.maker,
+        &tokens,
+        ctx.expiry,
+        o.salt,
+        o.making_amount,
+        o.taking_amount,
+    )
+    .unwrap();
+    assert_eq!(back, o);
+}
+
+#[test]
+fn the_auction_falls_from_floor_plus_span_to_the_floor_rounded_up() {
+    let f = SaltFields {
+        index: 3,
+        sell: 2,
+        buy: 0,
+        floor_bps: 9_970,
+        span_bps: 60,
+        duration: 600,
+        epoch: U256::from(7u8),
+    };
+    let s = salt(Address::with_last_byte(1), &f);
+    assert_eq!(salt_fields(s), f);
+    let expiry = 1_000_600;
+    assert_eq!(
+        auction_bps(s, expiry, 1_000_000),
+        10_030,
+        "the perform's second"
+    );
+    assert_eq!(
+        auction_bps(s, expiry, 999_000),
+        10_030,
+        "before it: the start"
+    );
+    assert_eq!(
+        auction_bps(s, expiry, 1_000_300),
+        10_000,
+        "mid-life: the oracle"
+    );
+    assert_eq!(
+        auction_bps(s, expiry, 1_000_301),
+        10_000,
+        "59.9 bp left, rounded up"
+    );
+    assert_eq!(
+        auction_bps(s, expiry, 1_000_590),
+        9_971,
+        "1 bp left, rounded up"
+    );
+    assert_eq!(
+        auction_bps(s, expiry, expiry),
+        9_970,
+        "the floor at the expiry"
+    );
+    assert_eq!(auction_bps(s, expiry, expiry + 9), 9_970, "and after");
+    let flat = salt(Address::ZERO, &SaltFields { span_bps: 0, ..f });
+    assert_eq!(
+        auction_bps(flat, expiry, 1_000_000),
+        9_970,
+        "no span: the floor throughout"
+    );
+}
+
+#[test]
+fn a_fill_pays_the_fresh_oracle_rate_rounded_up() {
+    // 1 WBTC (8 + 8 decimals) at $60,000 for USDC (6 + 8) at $1, at 99.70 %: 59,820 USDC
+    let taking = taking_at(
+        U256::from(100_000_000u64),
+        9_970,
+        U256::from(6_000_000_000_000u64),
+        16,
+        U256::from(100_000_000u64),
+        14,
+    )
+    .unwrap();
+    assert_eq!(taking, U256::from(59_820_000_000u64));
+    // one unit less than exact is rounded up to the next unit
+    let odd = taking_at(
+        U256::from(1u8),
+        9_970,
+        U256::from(3u8),
+        0,
+        U256::from(7u8),
+        0,
+    )
+    .unwrap();
+    assert_eq!(odd, U256::from(1u8), "3 x 0.997 / 7 = 0.43 -> 1");
+    assert!(taking_at(U256::from(1u8), 9_970, U256::from(1u8), 0, U256::ZERO, 0).is_err());
+}
+
+#[test]
+fn the_extension_names_the_maker_twice_after_its_offsets() {
+    let maker = Address::repeat_byte(0xab);
+    let e = extension(maker);
+    assert_eq!(e.len(), 72);
+    assert_eq!(&e[32..52], maker.as_slice());
+    assert_eq!(&e[52..72], maker.as_slice());
+    // MakingAmountData ends at 20 (bits 64..95), TakingAmountData and later fields at 40
+    let offsets = U256::from_be_slice(&e[..32]);
+    assert_eq!((offsets >> 64) & U256::from(u32::MAX), U256::from(20u8));
+    for field in 3..8 {
+        assert_eq!(
+            (offsets >> (32 * field)) & U256::from(u32::MAX),
+            U256::from(40u8)
+        );
+    }
+    assert_eq!(
+        offsets & U256::from(u64::MAX),
+        U256::ZERO,
+        "no asset suffixes"
+    );
 }

@@ -93,6 +93,8 @@ pub(crate) struct CaseInput {
     pub(crate) epoch: u32,
     #[serde(with = "dec")]
     pub(crate) expiry: u64,
+    #[serde(with = "dec")]
+    pub(crate) order_ttl: u32,
     pub(crate) maker: Address,
     pub(crate) tokens: Vec<Address>,
     pub(crate) domain_separator: B256,
@@ -246,6 +248,7 @@ impl CaseInput {
             domain_separator: self.domain_separator,
             epoch: self.epoch,
             expiry: self.expiry,
+            order_ttl: self.order_ttl,
             dust: dust(self.fill_cost_usd_e8, self.dust_margin_bps)?,
         };
         let plan_paths = if e.triggered == 0 {
