@@ -73,7 +73,7 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
         .inner
         .logs()
         .iter()
-        .filter(|l| Balancer::GasProfile::decode_log_data(l.data()).is_ok())
+        .filter(|l| Balancer::OrdersPublished::decode_log_data(l.data()).is_ok())
         .map(|l| l.address())
         .collect();
     assert!(profiled.contains(&record.address), "{profiled:?}");

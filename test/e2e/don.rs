@@ -254,7 +254,7 @@ async fn don_performs_drifted_balancers_through_their_forwarders_and_charges_the
         .inner
         .logs()
         .iter()
-        .filter(|l| Balancer::GasProfile::decode_log_data(l.data()).is_ok())
+        .filter(|l| Balancer::OrdersPublished::decode_log_data(l.data()).is_ok())
         .map(|l| l.address())
         .collect();
     assert_eq!(profiles, vec![s.drift, s.time]);
