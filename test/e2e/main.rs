@@ -24,4 +24,5 @@ mod keeper_errors;
 mod keeper_process;
 mod slither_gate;
 mod support;
+mod taker;
 mod txm;
