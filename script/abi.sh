@@ -7,7 +7,7 @@
 #   script/abi.sh --check   fail when a committed ABI differs from out/ (the test command runs this)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CONTRACTS=(DriftBalancer TimeBalancer BalancerFactory UpkeepManager TestERC20)
+CONTRACTS=(DriftBalancer TimeBalancer BalancerFactory UpkeepManager HubDepository TestERC20)
 mode=write
 case "${1:-}" in
   --check) mode=check ;;

@@ -64,6 +64,17 @@ pub mod manager {
     );
 }
 
+/// `contracts/HubDepository.sol`: reserves, hub–user accounts and the hub's batch settlement.
+pub mod hub {
+    use alloy::sol;
+    sol!(
+        #[sol(rpc)]
+        #[derive(Debug, PartialEq, Eq)]
+        HubDepository,
+        "contracts/abi/HubDepository.json"
+    );
+}
+
 /// `test/utils/TestERC20.sol`: the devnet's test token (OpenZeppelin ERC-20 with an open `mint`).
 pub mod test_token {
     use alloy::sol;
@@ -76,6 +87,7 @@ pub mod test_token {
 }
 
 pub use balancer::{DriftBalancer as Balancer, IBalancer::State as BalancerState};
+pub use hub::HubDepository;
 pub use factory::{
     BalancerFactory,
     IBalancer::{Asset, BandLimits, InitParams, Params},

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {BalancerFactory} from "../../contracts/BalancerFactory.sol";
+import {HubDepository} from "../../contracts/HubDepository.sol";
 import {UpkeepManager} from "../../contracts/UpkeepManager.sol";
 import {IBalancer} from "../../contracts/interfaces/IBalancer.sol";
 import {IBalancerFactory} from "../../contracts/interfaces/IBalancerFactory.sol";
@@ -32,6 +33,7 @@ contract SizesTest is FleetFixture {
         _record("BalancerAdminModule", IAdminModuleHolder(drift).adminModule());
         _record("BalancerFactory", address(new BalancerFactory(drift, time)));
         _record("UpkeepManager", address(new UpkeepManager(address(this), _managerConfig())));
+        _record("HubDepository", address(new HubDepository()));
     }
 
     /// @notice An owner call on a clone: clone → implementation → admin module, both delegatecalls.
