@@ -16,6 +16,8 @@
 //! - `performs`, `rounds`, `fills`: telemetry decoded from logs, one row per log, whoever sent
 //!   the transaction; `failures`: what went wrong and at which stage.
 //! - `cursors`: the last block each log reader has processed, per chain.
+//! - `hub_requests`, `hub_batches`: a hub's requests (from its depository's logs) and the batches
+//!   it planned, each written before its transaction exists (see [`hub`]).
 //!
 //! # States
 //! A transaction is created [`Pending`](TxState::Pending) and finished exactly once
@@ -59,6 +61,7 @@
 mod codec;
 mod cursor;
 mod error;
+mod hub;
 mod summary;
 mod telemetry;
 #[cfg(test)]
@@ -75,6 +78,9 @@ use sqlx::sqlite::{
 };
 
 pub use error::{StoreError, StoreResult, UnknownValue};
+pub use hub::{
+    HubBatchEnd, HubBatchRecord, HubBatchState, HubRequestRecord, HubRequestState, NewHubBatch,
+};
 pub use summary::StoreSummary;
 pub use telemetry::{FailureRecord, FailureStage, FillRecord, PerformRecord, RoundRecord, Source};
 pub use tx_types::{
