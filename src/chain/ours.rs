@@ -87,12 +87,12 @@ pub mod test_token {
 }
 
 pub use balancer::{DriftBalancer as Balancer, IBalancer::State as BalancerState};
-pub use hub::HubDepository;
 pub use factory::{
     BalancerFactory,
     IBalancer::{Asset, BandLimits, InitParams, Params},
     IBalancerFactory::Protocol,
 };
+pub use hub::HubDepository;
 pub use manager::{IUpkeepManager::Config as ManagerConfig, UpkeepManager};
 pub use test_token::TestERC20;
 pub use time_balancer::TimeBalancer;

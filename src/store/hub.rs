@@ -6,7 +6,8 @@
 //! never served twice.
 //!
 //! A request moves `pending → batched → settled`, or `pending → cancelled | expired`; a failed
-//! batch moves its requests `batched → pending`. Recording a log twice changes nothing.
+//! batch moves its requests `batched → pending` (and its pull offers back to `open`, see
+//! [`super::hub_offers`]). Recording a log twice changes nothing.
 
 use std::collections::BTreeMap;
 
@@ -99,8 +100,8 @@ pub struct NewHubBatch {
     pub round: U256,
     /// Each request and the fee it pays.
     pub requests: Vec<(U256, U256)>,
-    /// Pulls in it.
-    pub pulls: u32,
+    /// The pull offers it applies first: (user, nonce), each `open` until now.
+    pub offers: Vec<(Address, U256)>,
 }
 
 /// A batch and what became of it.
@@ -384,6 +385,26 @@ impl Store {
                 return Ok(false);
             }
         }
+        for (user, nonce) in &b.offers {
+            let done = sqlx::query(
+                "UPDATE hub_pull_offers SET state = 'batched', round = ?5, updated_at_ms = ?6 \
+                 WHERE chain_id = ?1 AND depository = ?2 AND user = ?3 AND nonce = ?4 \
+                 AND state = 'open'",
+            )
+            .bind(chain_id)
+            .bind(&depository)
+            .bind(addr(*user))
+            .bind(nonce.to_string())
+            .bind(b.round.to_string())
+            .bind(now_ms())
+            .execute(&mut *db)
+            .await
+            .map_err(StoreError::db(OP))?;
+            if done.rows_affected() != 1 {
+                db.rollback().await.map_err(StoreError::db(OP))?;
+                return Ok(false);
+            }
+        }
         let mut fees: BTreeMap<String, U256> = BTreeMap::new();
         let tokens = sqlx::query(
             "SELECT id, token FROM hub_requests WHERE chain_id = ?1 AND depository = ?2 \
@@ -428,7 +449,7 @@ impl Store {
         .bind(b.round.to_string())
         .bind(json(&ids)?)
         .bind(int("pushes", b.requests.len() as u64)?)
-        .bind(i64::from(b.pulls))
+        .bind(int("pulls", b.offers.len() as u64)?)
         .bind(json(&fees_json)?)
         .bind(now_ms())
         .execute(&mut *db)
@@ -532,7 +553,29 @@ impl Store {
             .execute(&mut *db)
             .await
             .map_err(StoreError::db(OP))?;
+            sqlx::query(
+                "UPDATE hub_pull_offers SET state = 'used', updated_at_ms = ?4 \
+                 WHERE chain_id = ?1 AND depository = ?2 AND round = ?3 AND state = 'batched'",
+            )
+            .bind(chain_id)
+            .bind(&depository)
+            .bind(&round)
+            .bind(now_ms())
+            .execute(&mut *db)
+            .await
+            .map_err(StoreError::db(OP))?;
         } else {
+            sqlx::query(
+                "UPDATE hub_pull_offers SET state = 'open', round = NULL, updated_at_ms = ?4 \
+                 WHERE chain_id = ?1 AND depository = ?2 AND round = ?3 AND state = 'batched'",
+            )
+            .bind(chain_id)
+            .bind(&depository)
+            .bind(&round)
+            .bind(now_ms())
+            .execute(&mut *db)
+            .await
+            .map_err(StoreError::db(OP))?;
             sqlx::query(
                 "UPDATE hub_requests SET state = 'pending', round = NULL, fee = NULL, \
                    updated_at_ms = ?4 \

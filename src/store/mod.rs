@@ -62,6 +62,7 @@ mod codec;
 mod cursor;
 mod error;
 mod hub;
+mod hub_offers;
 mod summary;
 mod telemetry;
 #[cfg(test)]
@@ -81,6 +82,7 @@ pub use error::{StoreError, StoreResult, UnknownValue};
 pub use hub::{
     HubBatchEnd, HubBatchRecord, HubBatchState, HubRequestRecord, HubRequestState, NewHubBatch,
 };
+pub use hub_offers::{HubOfferState, HubPullOffer, OfferDiff};
 pub use summary::StoreSummary;
 pub use telemetry::{FailureRecord, FailureStage, FillRecord, PerformRecord, RoundRecord, Source};
 pub use tx_types::{

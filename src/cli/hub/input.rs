@@ -348,6 +348,7 @@ pub(crate) fn load_requests(path: &Path, config: &ConfigFile) -> eyre::Result<Pl
         config: config.hub,
         tokens,
         requests,
+        served: BTreeMap::new(),
     })
 }
 

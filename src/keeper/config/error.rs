@@ -120,7 +120,7 @@ pub enum KeeperConfigError {
     },
     /// Nothing to keep.
     #[error(
-        "keeper config {file}: no targets — add a [[targets]] entry with an address, or a [[target_sets]] entry naming a manifest that lists some"
+        "keeper config {file}: no targets — add a [[targets]] entry with an address, a [[target_sets]] entry naming a manifest that lists some, or a [hub] the keeper runs"
     )]
     NoTargets {
         /// The file.

@@ -22,6 +22,7 @@
 //! the password in [`KEYSTORE_PASSWORD_ENV`](crate::chain::signer::KEYSTORE_PASSWORD_ENV).
 
 mod error;
+mod hub;
 mod overrides;
 mod sections;
 mod source;
@@ -42,6 +43,7 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 pub use error::KeeperConfigError;
+pub use hub::{HubSection, HubSettings, HubToken, HubTokenEntry, MAX_PUSHES};
 pub use sections::{
     ChainSection, ContractsSection, KeeperSection, MetricsSection, PerformSection, ScanSection,
     TargetEntry, TargetSetEntry, TxSection,
@@ -101,6 +103,9 @@ pub struct KeeperConfig {
     /// `[[target_sets]]`: every target of a deployment manifest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_sets: Vec<TargetSetEntry>,
+    /// `[hub]`: the hub this keeper runs (its depository, planner and tokens), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubSection>,
     /// The file, as named in messages.
     #[serde(skip)]
     file: String,
@@ -132,6 +137,7 @@ impl KeeperConfig {
             metrics: MetricsSection::default(),
             targets: Vec::new(),
             target_sets: Vec::new(),
+            hub: None,
             file: source::INLINE.to_string(),
             base_dir: base_dir.into(),
         }

@@ -185,7 +185,8 @@ impl KeeperConfig {
                 });
             }
         }
-        if out.is_empty() {
+        // A keeper that runs a hub may have nothing else to keep.
+        if out.is_empty() && self.hub.is_none() {
             return Err(KeeperConfigError::NoTargets {
                 file: self.file.clone(),
             });

@@ -108,6 +108,7 @@ impl KeeperConfig {
         self.validate_entries()?;
         self.contracts()?;
         self.targets()?;
+        self.hub()?;
         Ok(())
     }
 

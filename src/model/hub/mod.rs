@@ -11,12 +11,14 @@
 //! - [`quote`]: one request's fee (the document's worked example);
 //! - [`plan`]: the batch planner and the execute-now rule;
 //! - [`outcome`]: the plan, its operations, skip reasons and totals;
+//! - [`pulls`]: pull before push — the signed pulls that fund a batch's shortfall;
 //! - [`units`]: decimal strings ↔ base units.
 
 pub mod error;
 pub mod fees;
 pub mod outcome;
 pub mod plan;
+pub mod pulls;
 pub mod quote;
 pub mod types;
 pub mod units;
@@ -33,5 +35,6 @@ pub use outcome::{Decision, ExecuteReason, Operation, Plan, SkipReason, Skipped,
 pub use plan::plan;
 pub use quote::{Quote, quote};
 pub use types::{
-    GasMarket, HubConfig, PlanInput, Price, Request, RequestId, TokenId, TokenLimits, TokenState,
+    GasMarket, HubConfig, PlanInput, Price, Request, RequestId, Served, TokenId, TokenLimits,
+    TokenState,
 };

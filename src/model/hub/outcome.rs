@@ -33,18 +33,20 @@ pub enum SkipReason {
         /// The bound.
         max_operations: u32,
     },
-    /// The user's bigger requests in this batch already come too close to `max_per_user`.
+    /// What the interval already served the user, with their bigger requests in this batch,
+    /// comes too close to `max_per_user`.
     OverUserCap {
         /// The cap.
         cap: U256,
-        /// What the user already receives in this batch.
+        /// What the user already receives this interval (served, and in this batch).
         already: U256,
     },
-    /// Bigger operations in this batch already come too close to `max_per_interval`.
+    /// What the interval already served, with the bigger operations of this batch, comes too
+    /// close to `max_per_interval`.
     OverIntervalCap {
         /// The cap.
         cap: U256,
-        /// What the batch already hands out in this token.
+        /// What the interval already hands out in this token (served, and in this batch).
         already: U256,
     },
     /// The hub's reserve left after the bigger operations does not cover it.

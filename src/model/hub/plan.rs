@@ -7,7 +7,8 @@
 //!    — a total order, so the plan does not depend on input order. Sorting comes **before** any
 //!    reserve is handed out, so "biggest first" decides who is served.
 //! 3. Per-request checks: min amount, max amount, dynamic soft limit.
-//! 4. Allocate in priority order: batch not full, per-user cap, per-interval cap, then reserve.
+//! 4. Allocate in priority order: batch not full, per-user cap, per-interval cap (both counting
+//!    what the interval already served, [`PlanInput::served`]), then reserve.
 //! 5. Price the batch (n operations share its gas); any operation whose fee exceeds its user's
 //!    `max_fee` is dropped (`fee_above_max`) and steps 4–5 rerun without it. Dropping only
 //!    raises the others' gas shares, and each rerun drops at least one request, so this ends.
@@ -221,7 +222,15 @@ fn allocate<'a>(
     input: &PlanInput,
 ) -> HubResult<Allocation<'a>> {
     let max_ops = usize::try_from(input.config.max_operations).unwrap_or(usize::MAX);
+    // The caps start from what the interval already served; the reserve from zero.
     let mut per_user: BTreeMap<(Address, &TokenId), U256> = BTreeMap::new();
+    let mut served: BTreeMap<&TokenId, U256> = BTreeMap::new();
+    for (token, s) in &input.served {
+        served.insert(token, s.total);
+        for (user, amount) in &s.per_user {
+            per_user.insert((*user, token), *amount);
+        }
+    }
     let mut per_token: BTreeMap<&TokenId, U256> = BTreeMap::new();
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
@@ -235,8 +244,14 @@ fn allocate<'a>(
             .copied()
             .unwrap_or_default();
         let token_sum = per_token.get(&r.token).copied().unwrap_or_default();
+        let interval_sum = add(
+            served.get(&r.token).copied().unwrap_or_default(),
+            token_sum,
+            "per-interval sum",
+        )?;
         let user_next = add(user_sum, r.amount, "per-user sum")?;
         let token_next = add(token_sum, r.amount, "per-token sum")?;
+        let interval_next = add(interval_sum, r.amount, "per-interval sum")?;
         let reason = if accepted.len() >= max_ops {
             Some(SkipReason::BatchFull {
                 max_operations: input.config.max_operations,
@@ -246,10 +261,10 @@ fn allocate<'a>(
                 cap: l.max_per_user,
                 already: user_sum,
             })
-        } else if token_next > l.max_per_interval {
+        } else if interval_next > l.max_per_interval {
             Some(SkipReason::OverIntervalCap {
                 cap: l.max_per_interval,
-                already: token_sum,
+                already: interval_sum,
             })
         } else if token_next > token.reserve {
             Some(SkipReason::Unaffordable {

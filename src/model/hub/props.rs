@@ -78,9 +78,19 @@ fn arb_input() -> impl Strategy<Value = PlanInput> {
         any::<bool>(),
         1_000u64..60_000,
         (0usize..25).prop_flat_map(|n| (0..n).map(arb_request).collect::<Vec<_>>()),
+        (0u64..40_000, prop::collection::vec(0u64..20_000, 4)),
     )
         .prop_map(
-            |(config, gwei, usdc_reserve, weth_reserve, two_tokens, interval, mut requests)| {
+            |(
+                config,
+                gwei,
+                usdc_reserve,
+                weth_reserve,
+                two_tokens,
+                interval,
+                mut requests,
+                (served_total, served_users),
+            )| {
                 let mut usdc = usdc_state(usdc_reserve);
                 usdc.limits.max_per_interval = tests::usdc(interval);
                 let mut tokens = BTreeMap::from([(TokenId("USDC".into()), usdc)]);
@@ -89,12 +99,26 @@ fn arb_input() -> impl Strategy<Value = PlanInput> {
                 } else {
                     requests.retain(|r| r.token.0 == "USDC");
                 }
+                // What the interval already served in USDC, to the users `req` names (0..4).
+                let per_user = served_users
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &a)| (tests::user(i as u8), tests::usdc(a)))
+                    .collect();
+                let served = BTreeMap::from([(
+                    TokenId("USDC".into()),
+                    Served {
+                        total: tests::usdc(served_total),
+                        per_user,
+                    },
+                )]);
                 PlanInput {
                     now: 1_000,
                     gas: GasMarket::wei(U256::from(gwei * GWEI)),
                     config,
                     tokens,
                     requests,
+                    served,
                 }
             },
         )
@@ -170,12 +194,17 @@ proptest! {
             *per_user.entry((o.user, o.token.clone())).or_default() += o.amount;
             *per_token.entry(o.token.clone()).or_default() += o.amount;
         }
-        for ((_, token), sum) in per_user {
-            prop_assert!(sum <= input.tokens[&token].limits.max_per_user);
+        // The caps count what the interval already served; the reserve does not.
+        let none = Served::default();
+        for ((user, token), sum) in per_user {
+            let before = input.served.get(&token).unwrap_or(&none).per_user.get(&user);
+            let total = sum + before.copied().unwrap_or_default();
+            prop_assert!(total <= input.tokens[&token].limits.max_per_user);
         }
         for (token, sum) in per_token {
             let t = &input.tokens[&token];
-            prop_assert!(sum <= t.limits.max_per_interval && sum <= t.reserve);
+            let before = input.served.get(&token).unwrap_or(&none).total;
+            prop_assert!(sum + before <= t.limits.max_per_interval && sum <= t.reserve);
         }
     }
 

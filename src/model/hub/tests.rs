@@ -55,6 +55,7 @@ fn input(reserve: u64, requests: Vec<Request>) -> PlanInput {
         config: HubConfig::default(),
         tokens: BTreeMap::from([(TokenId("USDC".into()), usdc_state(reserve))]),
         requests,
+        served: BTreeMap::new(),
     }
 }
 
@@ -207,6 +208,46 @@ fn plan_each_skip_reason() {
             reserve_left: usdc(1_000)
         }
     );
+}
+
+#[test]
+fn caps_count_what_the_interval_already_served() {
+    // User 1 already received 8,000 this interval, everyone 94,000 (caps 10,000 and 100,000).
+    let mut i = input(
+        100_000,
+        vec![
+            req("u1-big", 1, 3_000, 100, 900),
+            req("u1-small", 1, 2_000, 100, 900),
+            req("u2", 2, 4_000, 100, 900),
+            req("u3", 3, 2_500, 100, 900),
+        ],
+    );
+    i.served.insert(
+        TokenId("USDC".into()),
+        Served {
+            total: usdc(94_000),
+            per_user: BTreeMap::from([(user(1), usdc(8_000))]),
+        },
+    );
+    let p = plan::plan(&i).unwrap();
+    assert_eq!(ids(&p), vec!["u2", "u1-small"]);
+    assert_eq!(
+        reason_of(&p, "u3"),
+        SkipReason::OverIntervalCap {
+            cap: usdc(100_000),
+            already: usdc(98_000)
+        }
+    );
+    assert_eq!(
+        reason_of(&p, "u1-big"),
+        SkipReason::OverUserCap {
+            cap: usdc(10_000),
+            already: usdc(8_000)
+        }
+    );
+    // Without the interval's history all four fit.
+    i.served.clear();
+    assert_eq!(plan::plan(&i).unwrap().operations.len(), 4);
 }
 
 #[test]

@@ -81,10 +81,21 @@ pub struct TokenLimits {
     pub min_amount: U256,
     /// Largest single request served (risk cap).
     pub max_amount: U256,
-    /// Most one user receives in one batch.
+    /// Most one user receives in one interval (what [`PlanInput::served`] says the interval
+    /// already gave them counts).
     pub max_per_user: U256,
-    /// Most all users receive in one batch (one batch per interval).
+    /// Most all users receive in one interval (likewise).
     pub max_per_interval: U256,
+}
+
+/// What the current interval already served in one token (settled, or in a batch on its way):
+/// the caps count it before this batch's operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Served {
+    /// All users together.
+    pub total: U256,
+    /// Per user.
+    pub per_user: BTreeMap<Address, U256>,
 }
 
 /// What the planner knows about one token.
@@ -152,4 +163,6 @@ pub struct PlanInput {
     pub tokens: BTreeMap<TokenId, TokenState>,
     /// Pending requests, in any order.
     pub requests: Vec<Request>,
+    /// What the current interval already served, per token (none when absent).
+    pub served: BTreeMap<TokenId, Served>,
 }

@@ -47,7 +47,7 @@ fn batch(round: u64, requests: &[(u64, u64)]) -> NewHubBatch {
             .iter()
             .map(|&(id, fee)| (U256::from(id), U256::from(fee)))
             .collect(),
-        pulls: 0,
+        offers: Vec::new(),
     }
 }
 
@@ -280,5 +280,124 @@ async fn a_settled_batch_settles_its_requests_and_survives_a_restart() {
             .0,
         U256::ZERO,
         "served before the interval"
+    );
+}
+
+fn offer(user: u8, nonce: u64, delta: i64, pull: u64) -> HubPullOffer {
+    HubPullOffer {
+        chain_id: CHAIN,
+        depository: dep(),
+        user: Address::repeat_byte(user),
+        nonce: U256::from(nonce),
+        diffs: vec![OfferDiff {
+            token: usdc(),
+            share_delta: alloy::primitives::I256::try_from(delta).unwrap(),
+            pull: U256::from(pull),
+        }],
+        signature: alloy::primitives::Bytes::from(vec![0xab; 65]),
+        state: HubOfferState::Open,
+        round: None,
+        reason: None,
+    }
+}
+
+async fn offer_states(store: &Store) -> Vec<(u8, HubOfferState)> {
+    store
+        .hub_offers(CHAIN, dep(), &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| (o.user.0[0], o.state))
+        .collect()
+}
+
+#[tokio::test]
+async fn pull_offers_go_with_their_batch() {
+    let store = Store::open_in_memory().await.unwrap();
+    store.hub_record_request(&request(1, 1, 100)).await.unwrap();
+    let (a, b) = (offer(7, 0, -40, 40), offer(8, 3, 0, 25));
+    assert!(store.hub_add_offer(&a).await.unwrap());
+    assert!(
+        !store.hub_add_offer(&a).await.unwrap(),
+        "one offer per account and nonce"
+    );
+    store.hub_add_offer(&b).await.unwrap();
+    let read = store
+        .hub_offers(CHAIN, dep(), &[HubOfferState::Open])
+        .await
+        .unwrap();
+    assert_eq!(
+        read,
+        vec![a.clone(), b.clone()],
+        "a negative delta and the signature survive"
+    );
+
+    // A batch takes offer a: batched with it; a failed batch gives it back.
+    let mut planned = batch(1, &[(1, 5)]);
+    planned.offers = vec![(a.user, a.nonce)];
+    assert!(store.hub_plan_batch(&planned).await.unwrap());
+    let open = store.hub_open_batch(CHAIN, dep()).await.unwrap().unwrap();
+    assert_eq!(open.pulls, 1);
+    assert_eq!(
+        offer_states(&store).await,
+        vec![(7, HubOfferState::Batched), (8, HubOfferState::Open)]
+    );
+    let end = |state| HubBatchEnd {
+        state,
+        tx_hash: None,
+        block: Some(60),
+        block_time: Some(1_600),
+        gas_used: None,
+        gas_price: None,
+        reason: None,
+    };
+    store
+        .hub_batch_finished(open.id, &end(HubBatchState::Failed))
+        .await
+        .unwrap();
+    assert_eq!(
+        offer_states(&store).await,
+        vec![(7, HubOfferState::Open), (8, HubOfferState::Open)]
+    );
+
+    // An offer that is no longer open fails the whole plan: nothing is written.
+    assert!(
+        store
+            .hub_offer_stale(
+                CHAIN,
+                dep(),
+                b.user,
+                b.nonce,
+                "nonce passed: the account is at 4"
+            )
+            .await
+            .unwrap()
+    );
+    let mut both = batch(2, &[(1, 5)]);
+    both.offers = vec![(a.user, a.nonce), (b.user, b.nonce)];
+    assert!(!store.hub_plan_batch(&both).await.unwrap());
+    assert_eq!(store.hub_open_batch(CHAIN, dep()).await.unwrap(), None);
+    assert_eq!(states(&store).await, vec![(1, HubRequestState::Pending)]);
+    assert_eq!(
+        offer_states(&store).await,
+        vec![(7, HubOfferState::Open), (8, HubOfferState::Stale)]
+    );
+
+    // Settled: the offer is used, for good.
+    both.offers = vec![(a.user, a.nonce)];
+    assert!(store.hub_plan_batch(&both).await.unwrap());
+    let open = store.hub_open_batch(CHAIN, dep()).await.unwrap().unwrap();
+    store
+        .hub_batch_finished(open.id, &end(HubBatchState::Settled))
+        .await
+        .unwrap();
+    let all = store.hub_offers(CHAIN, dep(), &[]).await.unwrap();
+    assert_eq!(
+        (all[0].state, all[0].round),
+        (HubOfferState::Used, Some(U256::from(2)))
+    );
+    assert_eq!(
+        all[1].reason.as_deref(),
+        Some("nonce passed: the account is at 4")
     );
 }
