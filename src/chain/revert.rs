@@ -1,7 +1,7 @@
 //! Revert data decoded into the contract's custom error, by name and arguments.
 //!
 //! Our contracts revert with custom errors only ([`crate::chain::ours`] binds them all from the
-//! committed ABIs). [`decode`] tries every one of them (balancer, manager, factory), then
+//! committed ABIs). [`decode`] tries every one of them (balancer, manager, factory, hub), then
 //! Solidity's `Error(string)` and `Panic(uint256)`, and names anything else by its selector, so
 //! a log line or a stored failure always says what the contract said:
 //! `StaleEpoch(given: 3, current: 4)`.
@@ -14,13 +14,13 @@ use alloy::{
     transports::TransportError,
 };
 
-use crate::chain::ours::{balancer, factory, manager};
+use crate::chain::ours::{balancer, factory, hub, manager};
 
 /// A decoded revert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     /// The first ABI that knows it (an error both declare, like `Unauthorized(address)`, is
-    /// named by the first): `IBalancer`, `IUpkeepManager`, `IBalancerFactory`, `Solidity` (for
+    /// named by the first): `IBalancer`, `IUpkeepManager`, `IBalancerFactory`, `IHubDepository`, `Solidity` (for
     /// `Error(string)`/`Panic`), or `unknown`.
     pub source: &'static str,
     /// The error's name (`StaleEpoch`), or `0x<selector>` when no ABI knows it, or `empty` for
@@ -70,6 +70,9 @@ pub fn decode(data: &[u8]) -> Decoded {
     }
     if let Ok(e) = factory::BalancerFactory::BalancerFactoryErrors::abi_decode(data) {
         return known("IBalancerFactory", inner(&format!("{e:?}")));
+    }
+    if let Ok(e) = hub::HubDepository::HubDepositoryErrors::abi_decode(data) {
+        return known("IHubDepository", inner(&format!("{e:?}")));
     }
     if let Ok(r) = RevertString::abi_decode(data) {
         return Decoded {
@@ -167,6 +170,21 @@ mod tests {
         );
         assert_eq!(d.source, "IBalancerFactory");
         assert_eq!(d.name, "InvalidAssetCount");
+        let d = decode(
+            &hub::HubDepository::OpFeeAboveMax {
+                index: U256::from(2u8),
+                fee: U256::from(7u8),
+                maxFee: U256::from(5u8),
+            }
+            .abi_encode(),
+        );
+        assert_eq!(
+            (d.source, d.to_string().as_str()),
+            (
+                "IHubDepository",
+                "OpFeeAboveMax(index: 2, fee: 7, maxFee: 5)"
+            )
+        );
     }
 
     #[test]

@@ -44,8 +44,8 @@ pub enum Command {
     /// (`keeper run`), or check a configuration without sending anything (`keeper
     /// check-config`).
     Keeper(keeper::KeeperArgs),
-    /// Hub batch planner: quote a rebalance request's fees, or plan the next batch from a file
-    /// of pending requests (pure computation, no chain access).
+    /// The hub: quote a rebalance request's fees, plan a batch from a file of pending requests,
+    /// show a hub keeper's queue, batches and P&L, or hand it a user's signed pull.
     Hub(hub::HubArgs),
     /// Print the Automation fee budget: per-upkeep fees, Drift/Time balancers and fleets per
     /// volatility scenario, buffers, sensitivity, savings, and the economics document's errors.
@@ -63,7 +63,7 @@ pub fn main() -> ExitCode {
         Command::Devnet(args) => run_async(devnet::run(args)),
         Command::Deploy(args) => run_async(deploy::run(args)),
         Command::Keeper(args) => run_async(keeper::run(args)),
-        Command::Hub(args) => run_sync(|| hub::run(args)),
+        Command::Hub(args) => run_async(hub::run(args)),
         Command::Budget(args) => run_sync(|| budget::run(args)),
         Command::Forecast(args) => run_sync(|| forecast::run(args)),
         Command::Bench(args) => run_async(bench::run(args)),

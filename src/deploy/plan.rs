@@ -158,7 +158,7 @@ const TRIGGER_LOG: u8 = 1;
 
 /// The full stack: Multicall3, WETH9, LINK, price feeds, the Chainlink Automation 2.3 registry
 /// (logic C → B → A → registry) and registrar, the 1inch Limit Order Protocol v4, the balancer
-/// implementations and their factory, then the configuration calls that make the registry usable.
+/// implementations and their factory, the hub depository, then the configuration calls that make the registry usable.
 pub fn stack() -> Plan {
     let steps = vec![
         Step::Contract(ContractStep {
@@ -292,6 +292,12 @@ pub fn stack() -> Plan {
                 .abi_encode()
                 .into())
             }),
+        ),
+        contract(
+            "hub_depository",
+            "HubDepository.sol",
+            "HubDepository",
+            no_args(),
         ),
         Step::Call(CallStep {
             key: "link.grant_mint_role",

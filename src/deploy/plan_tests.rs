@@ -48,7 +48,7 @@ fn the_factory_clones_the_implementations_deployed_before_it() {
         .filter(|s| matches!(s, Step::Contract(_)))
         .map(Step::key)
         .collect();
-    assert_eq!(contracts.len(), 17);
+    assert_eq!(contracts.len(), 18);
     let at = |k: &str| contracts.iter().position(|c| *c == k).unwrap();
     assert!(at("drift_balancer_impl") < at("balancer_factory"));
     assert!(at("time_balancer_impl") < at("balancer_factory"));

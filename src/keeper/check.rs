@@ -5,7 +5,8 @@
 //! reachable and serves `chain_id`; the key loads; Multicall3 (and the registry, when one is
 //! configured) has code; every target is a balancer or an upkeep manager of the configured kind;
 //! the keeper's address is an allow-listed fallback keeper of every target; a target with an
-//! upkeep id has a registry to watch it through; the keeper holds at least `min_balance_wei`.
+//! upkeep id has a registry to watch it through; a `[hub]`'s depository and tokens have code;
+//! the keeper holds at least `min_balance_wei`.
 
 use std::fmt::Write as _;
 
@@ -215,6 +216,31 @@ pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
             "target {} {}: {what}, {mode}{upkeep}; keeper allow-listed",
             t.spec.name,
             t.address()
+        );
+    }
+    if let Some(h) = config.hub().map_err(KeeperError::from)? {
+        if code(h.depository).await?.is_empty() {
+            return Err(CheckError::NoCode {
+                field: "hub.depository",
+                address: h.depository,
+                chain_id,
+            });
+        }
+        for t in &h.tokens {
+            if code(t.address).await?.is_empty() {
+                return Err(CheckError::NoCode {
+                    field: "hub.tokens.<symbol>.address",
+                    address: t.address,
+                    chain_id,
+                });
+            }
+        }
+        let symbols: Vec<&str> = h.tokens.iter().map(|t| t.symbol.as_str()).collect();
+        let _ = writeln!(
+            report,
+            "hub: {keeper} serves HubDepository {} in {}",
+            h.depository,
+            symbols.join(", ")
         );
     }
     let balance = reader

@@ -24,6 +24,7 @@ use crate::{
         config::{KeeperConfig, KeeperConfigError, Mode, RPC_URL_ENV, StoreLocation},
         engine::{self, Engine, Event, Status},
         execute::perform::{PerformExecutor, SimulateCheck},
+        hub::{HubJob, HubJobError},
         metrics::{self as m, Health, ServeError, names},
         strategy::{perform::Policy, schedule::Schedule},
         targets::{self, Target, TargetError},
@@ -102,6 +103,9 @@ pub enum KeeperError {
     /// The scheduler.
     #[error("cannot start the keeper's scheduler: {0}")]
     Scheduler(String),
+    /// The hub job.
+    #[error(transparent)]
+    Hub(#[from] HubJobError),
 }
 
 /// The node a configuration names, checked to serve its chain.
@@ -180,6 +184,7 @@ pub struct Keeper {
     poll: Duration,
     min_balance: U256,
     metrics: Option<m::Server>,
+    hub: Option<HubJob>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -290,6 +295,20 @@ impl Keeper {
             config.perform.gas_margin_percent,
         );
         let check = SimulateCheck::new(reader.clone(), address, engine::managers(&targets));
+        let hub = match config.hub()? {
+            Some(settings) => Some(
+                HubJob::start(
+                    reader.clone(),
+                    Arc::clone(&txm),
+                    store.clone(),
+                    chain_id,
+                    settings,
+                    config.perform.gas_margin_percent,
+                )
+                .await?,
+            ),
+            None => None,
+        };
         Ok(Self {
             chain_id,
             address,
@@ -305,6 +324,7 @@ impl Keeper {
             poll: config.poll_interval(),
             min_balance: config.keeper.min_balance_wei,
             metrics,
+            hub,
         })
     }
 
@@ -349,6 +369,7 @@ impl Keeper {
             poll,
             min_balance,
             metrics: _metrics,
+            hub,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -356,8 +377,10 @@ impl Keeper {
         let executing = tokio::spawn(engine::execute(
             executor, check, targets, actions, events_tx,
         ));
+        let (hub_stop, hub_stopped) = watch::channel(false);
+        let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
         let scheduler = jobs(reader, address, min_balance).await?;
-        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), "keeper running");
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), "keeper running");
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -368,6 +391,11 @@ impl Keeper {
             }
         }
         collector.abort();
+        // The hub job finishes its step in hand (a batch is recorded before it is sent).
+        let _ = hub_stop.send(true);
+        if let Some(h) = hub {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).
         let _ = tokio::time::timeout(Duration::from_secs(10), executing).await;

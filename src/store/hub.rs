@@ -100,7 +100,10 @@ pub struct NewHubBatch {
     pub round: U256,
     /// Each request and the fee it pays.
     pub requests: Vec<(U256, U256)>,
-    /// The pull offers it applies first: (user, nonce), each `open` until now.
+    /// The hub that sends it.
+    pub hub: Address,
+    /// The pull offers it applies first: (user, nonce) of the hub's accounts, each `open`
+    /// until now.
     pub offers: Vec<(Address, U256)>,
 }
 
@@ -389,7 +392,7 @@ impl Store {
             let done = sqlx::query(
                 "UPDATE hub_pull_offers SET state = 'batched', round = ?5, updated_at_ms = ?6 \
                  WHERE chain_id = ?1 AND depository = ?2 AND user = ?3 AND nonce = ?4 \
-                 AND state = 'open'",
+                 AND hub = ?7 AND state = 'open'",
             )
             .bind(chain_id)
             .bind(&depository)
@@ -397,6 +400,7 @@ impl Store {
             .bind(nonce.to_string())
             .bind(b.round.to_string())
             .bind(now_ms())
+            .bind(addr(b.hub))
             .execute(&mut *db)
             .await
             .map_err(StoreError::db(OP))?;

@@ -43,6 +43,8 @@ pub struct HubPullOffer {
     pub chain_id: u64,
     /// The depository.
     pub depository: Address,
+    /// The account's hub, who pulls.
+    pub hub: Address,
     /// The account's user, who signed.
     pub user: Address,
     /// The account's settlement nonce it was signed at.
@@ -62,7 +64,7 @@ pub struct HubPullOffer {
 /// The offer columns (a macro, so queries stay static strings).
 macro_rules! offer_columns {
     () => {
-        "chain_id, depository, user, nonce, diffs, signature, state, round, reason"
+        "chain_id, depository, hub, user, nonce, diffs, signature, state, round, reason"
     };
 }
 
@@ -75,10 +77,10 @@ impl Store {
             value: e.to_string(),
         })?;
         let done = sqlx::query(
-            "INSERT INTO hub_pull_offers (chain_id, depository, user, nonce, diffs, signature, \
+            "INSERT INTO hub_pull_offers (chain_id, depository, hub, user, nonce, diffs, signature, \
                state, created_at_ms, updated_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?7) \
-             ON CONFLICT (chain_id, depository, user, nonce) DO NOTHING",
+             VALUES (?1, ?2, ?8, ?3, ?4, ?5, ?6, 'open', ?7, ?7) \
+             ON CONFLICT (chain_id, depository, hub, user, nonce) DO NOTHING",
         )
         .bind(int("chain_id", o.chain_id)?)
         .bind(addr(o.depository))
@@ -87,13 +89,14 @@ impl Store {
         .bind(diffs)
         .bind(o.signature.to_string())
         .bind(now_ms())
+        .bind(addr(o.hub))
         .execute(&self.pool)
         .await
         .map_err(StoreError::db("hub_add_offer"))?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// The offers of `depository` in `states` (all when empty), oldest first.
+    /// The offers of `depository` in `states` (all when empty), oldest first, of every hub.
     pub async fn hub_offers(
         &self,
         chain_id: u64,
@@ -121,12 +124,13 @@ impl Store {
         Ok(out)
     }
 
-    /// The open offer of `user` at `nonce` can never apply (its nonce was passed, or its
+    /// The open offer of account (`hub`, `user`) at `nonce` can never apply (its nonce was passed, or its
     /// signature or share does not hold): `stale`, with `reason`.
     pub async fn hub_offer_stale(
         &self,
         chain_id: u64,
         depository: Address,
+        hub: Address,
         user: Address,
         nonce: U256,
         reason: &str,
@@ -134,7 +138,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE hub_pull_offers SET state = 'stale', reason = ?5, updated_at_ms = ?6 \
              WHERE chain_id = ?1 AND depository = ?2 AND user = ?3 AND nonce = ?4 \
-             AND state = 'open'",
+             AND hub = ?7 AND state = 'open'",
         )
         .bind(int("chain_id", chain_id)?)
         .bind(addr(depository))
@@ -142,6 +146,7 @@ impl Store {
         .bind(nonce.to_string())
         .bind(reason)
         .bind(now_ms())
+        .bind(addr(hub))
         .execute(&self.pool)
         .await
         .map_err(StoreError::db("hub_offer_stale"))?;
@@ -164,6 +169,7 @@ pub(super) fn offer_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<HubPu
     Ok(HubPullOffer {
         chain_id: c.u64("chain_id")?,
         depository: c.parse("depository")?,
+        hub: c.parse("hub")?,
         user: c.parse("user")?,
         nonce: c.u256("nonce")?,
         diffs,

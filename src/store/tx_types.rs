@@ -15,6 +15,8 @@ text_enum! {
         Perform => "perform",
         /// A 0-value self-transfer that fills a nonce gap.
         NoOp => "noop",
+        /// A hub's `settleBatch`.
+        HubBatch => "hub_batch",
     }
 }
 

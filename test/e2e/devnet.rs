@@ -125,7 +125,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
         .clone()
         .expect("devnet records its endpoint");
     let reader = provider::read_only(&url).unwrap();
-    assert_eq!(manifest.contracts.len(), 17);
+    assert_eq!(manifest.contracts.len(), 18);
     for (key, record) in &manifest.contracts {
         let code = reader.get_code_at(record.address).await.unwrap();
         assert!(!code.is_empty(), "{key}: no code at {}", record.address);
@@ -156,7 +156,7 @@ async fn devnet_deploys_everything_and_stops_on_ctrl_c() {
 
     let out = ctrl_c(child);
     let printed = stdout(&out);
-    assert!(printed.contains("verified: 17/17"), "{printed}");
+    assert!(printed.contains("verified: 18/18"), "{printed}");
     assert!(printed.contains("registry.set_config"), "{printed}");
     for (key, kind) in [
         ("drift_balancer", "DriftBalancer"),

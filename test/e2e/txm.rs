@@ -19,7 +19,7 @@ use onebalancer::{
     },
     devnet::rpc_proxy::{Fault, RpcProxy},
     model::gas::{BidPolicy, BumpPolicy},
-    store::{AttemptPurpose, Store, TxRecord, TxState},
+    store::{AttemptPurpose, Store, TxKind, TxRecord, TxState},
 };
 
 use crate::support::*;
@@ -77,6 +77,7 @@ fn request(work: &str, block: u64) -> Request {
         gas_limit: 21_000,
         label: "test".into(),
         block,
+        kind: TxKind::Perform,
     }
 }
 

@@ -15,7 +15,7 @@ use super::{
     types::{Request, Submitted, TxConfig, TxError, TxEvent, Validity, WorkCheck},
 };
 use crate::store::{
-    AttemptPurpose, AttemptState, Creation, Finish, NewTx, Store, TxKind, TxRecord, TxState,
+    AttemptPurpose, AttemptState, Creation, Finish, NewTx, Store, TxRecord, TxState,
 };
 
 /// The transaction manager of one key on one chain.
@@ -123,7 +123,7 @@ impl TxManager {
                     chain_id: self.chain_id,
                     sender: self.sender,
                     work: req.work.clone(),
-                    kind: TxKind::Perform,
+                    kind: req.kind,
                     to: req.to,
                     data: req.data.clone(),
                     value: req.value,

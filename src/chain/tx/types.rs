@@ -7,7 +7,7 @@ use alloy::primitives::{Address, B256, Bytes, U256};
 use super::error::SendErrorKind;
 use crate::{
     model::gas::{Bid, BidPolicy, BumpPolicy, GasError},
-    store::{AttemptPurpose, StoreError, TxRecord},
+    store::{AttemptPurpose, StoreError, TxKind, TxRecord},
 };
 
 /// Gas of a plain transfer: the cancel (and gap filler) is a 0-value self-transfer.
@@ -71,6 +71,8 @@ pub struct Request {
     pub label: String,
     /// The head when it was decided.
     pub block: u64,
+    /// What it does (a perform, a hub batch).
+    pub kind: TxKind,
 }
 
 /// What [`TxManager::submit`] did.

@@ -22,6 +22,10 @@ pub(crate) struct QuoteView<'a> {
     pub(crate) decimals: u8,
     pub(crate) gas_gwei: &'a str,
     pub(crate) native_price: &'a str,
+    /// The gas price came from the node (`--rpc-url`).
+    pub(crate) live: bool,
+    /// The hub's reserve of the token, when read.
+    pub(crate) reserve: Option<U256>,
 }
 
 fn amt(v: U256, decimals: u8) -> String {
@@ -56,6 +60,9 @@ pub(crate) fn quote_json(v: &QuoteView<'_>) -> String {
         "total": amt(q.total, d),
         "soft_limit": amt(q.soft_limit, d),
         "below_soft_limit": q.below_soft_limit(),
+        "gas_price_source": if v.live { "node" } else { "flag" },
+        "reserve": v.reserve.map(|r| amt(r, d)),
+        "reserve_covers": v.reserve.map(|r| r >= q.amount),
     });
     format!("{out:#}")
 }
@@ -112,6 +119,21 @@ pub(crate) fn quote_table(v: &QuoteView<'_>) -> String {
         "soft limit",
         amt(q.soft_limit, d)
     ));
+    if let Some(r) = v.reserve {
+        let covers = if r >= q.amount {
+            "covers the amount"
+        } else {
+            "does not cover the amount: the planner skips it as unaffordable"
+        };
+        out.push_str(&format!(
+            "\n{:<20} {:>14}  {covers}",
+            "hub reserve",
+            amt(r, d)
+        ));
+    }
+    if v.live {
+        out.push_str("\n(gas price read from the node)");
+    }
     out
 }
 
@@ -161,49 +183,23 @@ fn decision_json(d: &Decision) -> Value {
 
 /// A skip reason's values (as amount strings) and its sentence.
 fn reason_parts(r: &SkipReason, d: u8) -> (Vec<(&'static str, Value)>, String) {
-    let a = |v: &U256| amt(*v, d);
-    match r {
-        SkipReason::BelowMinAmount { min } => (
-            vec![("min_amount", json!(a(min)))],
-            format!("below min amount {}", a(min)),
-        ),
-        SkipReason::OverMaxAmount { max } => (
-            vec![("max_amount", json!(a(max)))],
-            format!("over max amount {}", a(max)),
-        ),
-        SkipReason::BelowSoftLimit { soft_limit } => (
-            vec![("soft_limit", json!(a(soft_limit)))],
-            format!("below the soft limit {} at this gas price", a(soft_limit)),
-        ),
-        SkipReason::BatchFull { max_operations } => (
-            vec![("max_operations", json!(max_operations))],
-            format!("batch full ({max_operations} bigger operations)"),
-        ),
-        SkipReason::OverUserCap { cap, already } => (
-            vec![("cap", json!(a(cap))), ("already", json!(a(already)))],
-            format!(
-                "per-user cap {} (already {} in this batch)",
-                a(cap),
-                a(already)
-            ),
-        ),
-        SkipReason::OverIntervalCap { cap, already } => (
-            vec![("cap", json!(a(cap))), ("already", json!(a(already)))],
-            format!(
-                "per-interval cap {} (already {} in this batch)",
-                a(cap),
-                a(already)
-            ),
-        ),
-        SkipReason::Unaffordable { reserve_left } => (
-            vec![("reserve_left", json!(a(reserve_left)))],
-            format!("reserve left {} after bigger operations", a(reserve_left)),
-        ),
-        SkipReason::FeeAboveMax { fee, max_fee } => (
-            vec![("fee", json!(a(fee))), ("max_fee", json!(a(max_fee)))],
-            format!("fee {} above the user's max {}", a(fee), a(max_fee)),
-        ),
-    }
+    let a = |v: &U256| json!(amt(*v, d));
+    let values = match r {
+        SkipReason::BelowMinAmount { min } => vec![("min_amount", a(min))],
+        SkipReason::OverMaxAmount { max } => vec![("max_amount", a(max))],
+        SkipReason::BelowSoftLimit { soft_limit } => vec![("soft_limit", a(soft_limit))],
+        SkipReason::BatchFull { max_operations } => {
+            vec![("max_operations", json!(max_operations))]
+        }
+        SkipReason::OverUserCap { cap, already } | SkipReason::OverIntervalCap { cap, already } => {
+            vec![("cap", a(cap)), ("already", a(already))]
+        }
+        SkipReason::Unaffordable { reserve_left } => vec![("reserve_left", a(reserve_left))],
+        SkipReason::FeeAboveMax { fee, max_fee } => {
+            vec![("fee", a(fee)), ("max_fee", a(max_fee))]
+        }
+    };
+    (values, r.describe(d))
 }
 
 /// The plan as one JSON object.

@@ -73,6 +73,10 @@ pub struct HubSection {
     /// after it).
     #[serde(default = "defaults::deadline_margin_secs")]
     pub deadline_margin_secs: u64,
+    /// The first block whose requests the keeper indexes when its store has no cursor yet
+    /// (the depository's deployment block); default: the head at the first start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_block: Option<u64>,
     /// The tokens served, by symbol.
     pub tokens: BTreeMap<String, HubTokenEntry>,
 }
@@ -127,6 +131,8 @@ pub struct HubSettings {
     pub interval_secs: u64,
     /// Deadline margin, s.
     pub deadline_margin_secs: u64,
+    /// Where indexing starts without a cursor.
+    pub from_block: Option<u64>,
 }
 
 impl HubSettings {
@@ -272,6 +278,7 @@ impl KeeperConfig {
             gas_refresh: Duration::from_secs(h.gas_refresh_secs),
             interval_secs: h.interval_secs,
             deadline_margin_secs: h.deadline_margin_secs,
+            from_block: h.from_block,
         }))
     }
 }

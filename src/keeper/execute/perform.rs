@@ -30,7 +30,7 @@ use crate::{
     },
     keeper::{config::TargetKind, metrics, strategy::perform::Decision},
     model::gas,
-    store::{FailureRecord, FailureStage, Store, TxRecord},
+    store::{FailureRecord, FailureStage, Store, TxKind, TxRecord},
 };
 
 /// What the executor did with a decision.
@@ -205,6 +205,7 @@ impl PerformExecutor {
                 ),
                 label: label.to_string(),
                 block: head,
+                kind: TxKind::Perform,
             })
             .await;
         match submitted {

@@ -11,6 +11,7 @@
 //! - [`quote`]: one request's fee (the document's worked example);
 //! - [`plan`]: the batch planner and the execute-now rule;
 //! - [`outcome`]: the plan, its operations, skip reasons and totals;
+//! - [`pnl`]: the hub's fees against its gas, in wei;
 //! - [`pulls`]: pull before push — the signed pulls that fund a batch's shortfall;
 //! - [`units`]: decimal strings ↔ base units.
 
@@ -18,6 +19,7 @@ pub mod error;
 pub mod fees;
 pub mod outcome;
 pub mod plan;
+pub mod pnl;
 pub mod pulls;
 pub mod quote;
 pub mod types;

@@ -64,6 +64,37 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// The reason in words, amounts in whole tokens of `decimals` (at least two decimals).
+    pub fn describe(&self, decimals: u8) -> String {
+        let a = |v: &U256| super::units::format_decimal(*v, decimals, 2);
+        match self {
+            Self::BelowMinAmount { min } => format!("below min amount {}", a(min)),
+            Self::OverMaxAmount { max } => format!("over max amount {}", a(max)),
+            Self::BelowSoftLimit { soft_limit } => {
+                format!("below the soft limit {} at this gas price", a(soft_limit))
+            }
+            Self::BatchFull { max_operations } => {
+                format!("batch full ({max_operations} bigger operations)")
+            }
+            Self::OverUserCap { cap, already } => format!(
+                "per-user cap {} (already {} this interval)",
+                a(cap),
+                a(already)
+            ),
+            Self::OverIntervalCap { cap, already } => format!(
+                "per-interval cap {} (already {} this interval)",
+                a(cap),
+                a(already)
+            ),
+            Self::Unaffordable { reserve_left } => {
+                format!("reserve left {} after bigger operations", a(reserve_left))
+            }
+            Self::FeeAboveMax { fee, max_fee } => {
+                format!("fee {} above the user's max {}", a(fee), a(max_fee))
+            }
+        }
+    }
+
     /// A stable snake_case code for machines (`below_soft_limit`, …).
     pub fn code(&self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@
 CREATE TABLE hub_pull_offers (
     chain_id      INTEGER NOT NULL,
     depository    TEXT    NOT NULL,
+    hub           TEXT    NOT NULL,          -- the account's hub, who pulls
     user          TEXT    NOT NULL,
     nonce         TEXT    NOT NULL,          -- the account's settlement nonce, decimal
     diffs         TEXT    NOT NULL,          -- JSON array of {token, share_delta, pull} (decimal)
@@ -14,6 +15,6 @@ CREATE TABLE hub_pull_offers (
     reason        TEXT,                      -- why it went stale
     created_at_ms INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (chain_id, depository, user, nonce)
+    PRIMARY KEY (chain_id, depository, hub, user, nonce)
 );
 CREATE INDEX hub_pull_offers_by_state ON hub_pull_offers (chain_id, depository, state);

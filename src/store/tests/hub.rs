@@ -47,6 +47,7 @@ fn batch(round: u64, requests: &[(u64, u64)]) -> NewHubBatch {
             .iter()
             .map(|&(id, fee)| (U256::from(id), U256::from(fee)))
             .collect(),
+        hub: Address::repeat_byte(0x44),
         offers: Vec::new(),
     }
 }
@@ -287,6 +288,7 @@ fn offer(user: u8, nonce: u64, delta: i64, pull: u64) -> HubPullOffer {
     HubPullOffer {
         chain_id: CHAIN,
         depository: dep(),
+        hub: Address::repeat_byte(0x44),
         user: Address::repeat_byte(user),
         nonce: U256::from(nonce),
         diffs: vec![OfferDiff {
@@ -366,6 +368,7 @@ async fn pull_offers_go_with_their_batch() {
             .hub_offer_stale(
                 CHAIN,
                 dep(),
+                b.hub,
                 b.user,
                 b.nonce,
                 "nonce passed: the account is at 4"
