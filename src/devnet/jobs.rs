@@ -35,6 +35,7 @@ use crate::{
     devnet::{
         chaos::Chaos,
         don::{Don, FailureReason},
+        hub::{HubUsers, HubUsersStats},
         price_walk::PriceWalk,
         summary::DonCounts,
         taker::{Taker, TakerStats},
@@ -249,6 +250,8 @@ pub struct JobSpecs {
     pub taker: Option<(Taker, Duration)>,
     /// `--chaos`.
     pub chaos: Option<ChaosJob>,
+    /// The hub's simulated users.
+    pub hub_users: Option<(HubUsers, Duration)>,
 }
 
 /// What the jobs did, read when they stop.
@@ -260,6 +263,8 @@ pub struct JobReport {
     pub don: DonCounts,
     /// The taker's counts.
     pub taker: TakerStats,
+    /// What the hub's users did.
+    pub hub_users: HubUsersStats,
 }
 
 /// The running jobs.
@@ -269,6 +274,7 @@ pub struct Jobs {
     prices: Option<Arc<Mutex<PriceJob>>>,
     taker: Option<Arc<Mutex<Taker>>>,
     chaos: Option<Arc<Mutex<ChaosJob>>>,
+    hub_users: Option<Arc<Mutex<HubUsers>>>,
     /// Receives a reason when the health check finds the chain gone.
     pub failed: mpsc::Receiver<String>,
 }
@@ -310,6 +316,10 @@ impl Jobs {
             Box::pin(async move { j.step().await })
         })
         .await?;
+        let hub_users = optional(&scheduler, "hub users", specs.hub_users, |j| {
+            Box::pin(async move { j.step().await })
+        })
+        .await?;
         let chaos = optional(
             &scheduler,
             "chaos",
@@ -327,6 +337,7 @@ impl Jobs {
             prices,
             taker,
             chaos,
+            hub_users,
             failed,
         })
     }
@@ -351,6 +362,12 @@ impl Jobs {
             match tokio::time::timeout(STOP_GRACE, t.lock()).await {
                 Ok(t) => report.taker = t.stats,
                 Err(_) => tracing::warn!("a taker step was still running at shutdown"),
+            }
+        }
+        if let Some(h) = &self.hub_users {
+            match tokio::time::timeout(STOP_GRACE, h.lock()).await {
+                Ok(h) => report.hub_users = h.stats,
+                Err(_) => tracing::warn!("a hub user's step was still running at shutdown"),
             }
         }
         if let Some(d) = &self.don {

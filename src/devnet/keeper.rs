@@ -25,7 +25,7 @@ use crate::{
         record::DemoRecord,
     },
     keeper::{
-        config::{KeeperConfig, KeeperConfigError, Mode, TargetSetEntry},
+        config::{HubSection, KeeperConfig, KeeperConfigError, Mode, TargetSetEntry},
         engine::Status,
         service::{Keeper, KeeperError},
     },
@@ -34,12 +34,43 @@ use crate::{
 
 /// The anvil account the devnet's keeper signs with.
 pub const KEEPER_ACCOUNT: usize = 10;
+/// The anvil account the devnet's hub keeper signs with (the hub).
+pub const HUB_ACCOUNT: usize = 12;
 /// The keystore's password (a devnet throwaway: the key is a public anvil key).
 pub const KEYSTORE_PASSWORD: &str = "devnet";
 /// The config file's name, beside the manifest.
 pub const CONFIG_FILE: &str = "keeper.toml";
 /// The keystore's file name, beside the manifest.
 pub const KEYSTORE_FILE: &str = "keeper-key.json";
+
+/// Where one devnet keeper keeps its files, beside the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Files {
+    /// Its config file.
+    pub config: &'static str,
+    /// Its keystore.
+    pub keystore: &'static str,
+    /// Its data folder (the store).
+    pub data_dir: &'static str,
+    /// Its `/metrics` address.
+    pub metrics: &'static str,
+}
+
+/// The keeper of the demo balancers and fleet.
+pub const KEEPER_FILES: Files = Files {
+    config: CONFIG_FILE,
+    keystore: KEYSTORE_FILE,
+    data_dir: "keeper",
+    metrics: "127.0.0.1:9464",
+};
+
+/// The hub's keeper: a second keeper, of the hub's own key, that serves the hub alone.
+pub const HUB_FILES: Files = Files {
+    config: "hub.toml",
+    keystore: "hub-key.json",
+    data_dir: "hub",
+    metrics: "127.0.0.1:9465",
+};
 
 /// Preparing the devnet's keeper failed.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +105,15 @@ pub struct Options {
     pub poll_ms: u64,
 }
 
+/// What a devnet keeper serves.
+#[derive(Debug, Clone, Copy)]
+pub enum Serves<'a> {
+    /// Every target of the demo record (its file name in the manifest's folder).
+    Demo(&'a str),
+    /// The hub.
+    Hub(&'a HubSection),
+}
+
 /// Allow-lists `keeper` on every demo target (each balancer with its own upkeep, and the
 /// fleet's manager), from the deployer that owns them.
 pub async fn allow(conn: &Connection, demo: &DemoRecord, keeper: Address) -> Result<(), DemoError> {
@@ -95,14 +135,14 @@ pub async fn allow(conn: &Connection, demo: &DemoRecord, keeper: Address) -> Res
     Ok(())
 }
 
-/// Writes `keeper.toml` and the keystore into `dir` (the manifest's folder) and returns the
-/// configuration as the keeper will read it back. `manifest` and `demo` are file names in `dir`.
+/// Writes the config and keystore of `files` into `dir` (the manifest's folder) for a keeper that
+/// serves `serves`, and returns the configuration as the keeper will read it back. `manifest` is
+/// a file name in `dir`.
 pub fn write_config(
     dir: &Path,
-    chain_id: u64,
-    url: &str,
-    manifest: &str,
-    demo: &str,
+    (chain_id, url): (u64, &str),
+    (files, manifest): (&Files, &str),
+    serves: Serves<'_>,
     key: &PrivateKeySigner,
     options: Options,
 ) -> Result<(KeeperConfig, PathBuf), DevnetKeeperError> {
@@ -110,7 +150,7 @@ pub fn write_config(
         path: dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let keystore = dir.join(KEYSTORE_FILE);
+    let keystore = dir.join(files.keystore);
     if keystore.exists() {
         std::fs::remove_file(&keystore).map_err(|e| DevnetKeeperError::Write {
             path: keystore.clone(),
@@ -122,7 +162,7 @@ pub fn write_config(
         &mut rand08::rngs::OsRng,
         key.to_bytes(),
         KEYSTORE_PASSWORD,
-        Some(KEYSTORE_FILE),
+        Some(files.keystore),
     )
     .map_err(|e| DevnetKeeperError::Write {
         path: keystore.clone(),
@@ -131,24 +171,30 @@ pub fn write_config(
     let mut config = KeeperConfig::new(chain_id, dir);
     config.chain.rpc_url = Some(url.to_string());
     config.chain.poll_ms = options.poll_ms;
-    config.keeper.keystore = Some(PathBuf::from(KEYSTORE_FILE));
-    config.keeper.data_dir = PathBuf::from("keeper");
+    config.keeper.keystore = Some(PathBuf::from(files.keystore));
+    config.keeper.data_dir = PathBuf::from(files.data_dir);
+    config.metrics.listen = files.metrics.to_string();
     config.contracts.manifest = Some(PathBuf::from(manifest));
     config.perform.mode = options.mode;
     config.perform.grace_blocks = options.grace_blocks;
-    config.target_sets = vec![TargetSetEntry {
-        manifest: PathBuf::from(demo),
-        mode: None,
-        grace_blocks: None,
-    }];
+    match serves {
+        Serves::Demo(demo) => {
+            config.target_sets = vec![TargetSetEntry {
+                manifest: PathBuf::from(demo),
+                mode: None,
+                grace_blocks: None,
+            }];
+        }
+        Serves::Hub(hub) => config.hub = Some(hub.clone()),
+    }
     let text = format!(
         "# Written by `onebalancer devnet` for its chain at {url}. Serve it yourself with\n\
          #   ONEBALANCER_KEYSTORE_PASSWORD={KEYSTORE_PASSWORD} onebalancer keeper run --config {}\n\
          # (`onebalancer keeper example` documents every field.)\n\n{}",
-        dir.join(CONFIG_FILE).display(),
+        dir.join(files.config).display(),
         config.to_toml_string().map_err(Box::new)?
     );
-    let path = dir.join(CONFIG_FILE);
+    let path = dir.join(files.config);
     // Atomically: whoever waits for the file reads it whole.
     let tmp = path.with_extension("toml.tmp");
     std::fs::write(&tmp, text)
@@ -192,19 +238,19 @@ impl Running {
     }
 }
 
-/// Writes the devnet keeper's config and keystore into `dir`, reads them back as `keeper run`
-/// does, and starts the keeper. `files` are the manifest's and the demo record's names in `dir`.
+/// Writes a devnet keeper's config and keystore into `dir` (see [`write_config`]), reads them
+/// back as `keeper run` does, and starts the keeper.
 pub async fn start(
     dir: &Path,
-    chain_id: u64,
-    url: &str,
-    files: (&str, &str),
+    chain: (u64, &str),
+    files: (&Files, &str),
+    serves: Serves<'_>,
     key: PrivateKeySigner,
     options: Options,
 ) -> Result<Running, DevnetKeeperError> {
-    let (config, path) = write_config(dir, chain_id, url, files.0, files.1, &key, options)?;
+    let (config, path) = write_config(dir, chain, files, serves, &key, options)?;
     // The key as `keeper run` loads it: decrypted from the keystore just written.
-    let keystore = dir.join(KEYSTORE_FILE);
+    let keystore = dir.join(files.0.keystore);
     let key = PrivateKeySigner::decrypt_keystore(&keystore, KEYSTORE_PASSWORD).map_err(|e| {
         DevnetKeeperError::Write {
             path: keystore.clone(),

@@ -8,7 +8,8 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    devnet::taker::TakerStats,
+    devnet::{hub::HubUsersStats, taker::TakerStats},
+    keeper::hub::report::HubSummary,
     store::{FailureStage, Source, StoreSummary, TxState},
 };
 
@@ -48,6 +49,23 @@ pub struct DevnetSummary {
     pub store: String,
     /// The keeper's metrics endpoint, if it listened.
     pub metrics: Option<String>,
+    /// The hub the keeper ran, and its simulated users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubCounts>,
+}
+
+/// The devnet's hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubCounts {
+    /// Requests the simulated users made.
+    pub user_requests: u64,
+    /// Requests they cancelled.
+    pub user_cancels: u64,
+    /// Pulls they signed and handed over.
+    pub user_offers: u64,
+    /// What the hub did, from the keeper's store.
+    #[serde(flatten)]
+    pub hub: HubSummary,
 }
 
 /// The keeper's own transactions.
@@ -148,7 +166,19 @@ impl DevnetSummary {
             },
             store: locations.0,
             metrics: locations.1,
+            hub: None,
         }
+    }
+
+    /// With the hub's numbers and its users' counts.
+    pub fn with_hub(mut self, hub: HubSummary, users: HubUsersStats) -> Self {
+        self.hub = Some(HubCounts {
+            user_requests: users.requests,
+            user_cancels: users.cancels,
+            user_offers: users.offers,
+            hub,
+        });
+        self
     }
 
     /// Writes the summary as pretty JSON to `path`.
@@ -166,7 +196,7 @@ impl DevnetSummary {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        vec![
+        let mut out = vec![
             format!("summary after {} s:", self.seconds),
             format!("  performs by source: {}", join(&self.performs_by_source)),
             format!("  fleet rounds by source: {}", join(&self.rounds_by_source)),
@@ -208,6 +238,40 @@ impl DevnetSummary {
                 self.store,
                 self.metrics.as_deref().unwrap_or("off")
             ),
-        ]
+        ];
+        if let Some(h) = &self.hub {
+            let fees: Vec<String> = h.hub.fees.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            out.insert(
+                out.len() - 1,
+                format!(
+                    "  hub: users made {} requests ({} cancelled, {} pulls signed); {} batches settled ({} pushes, {} pulls, largest {}), {} failed; requests {}; skipped now {}",
+                    h.user_requests,
+                    h.user_cancels,
+                    h.user_offers,
+                    h.hub.batches_settled,
+                    h.hub.pushes,
+                    h.hub.pulls,
+                    h.hub.largest_batch,
+                    h.hub.batches_failed,
+                    join(&h.hub.requests),
+                    if h.hub.skipped.is_empty() { "none".into() } else { join(&h.hub.skipped) }
+                ),
+            );
+            out.insert(
+                out.len() - 1,
+                format!(
+                    "  hub P&L: fees {} (= {} ETH) − gas {} ETH = {} ETH",
+                    if fees.is_empty() {
+                        "0".into()
+                    } else {
+                        fees.join(" + ")
+                    },
+                    h.hub.fees_eth,
+                    h.hub.gas_eth,
+                    h.hub.net_eth
+                ),
+            );
+        }
+        out
     }
 }

@@ -102,6 +102,8 @@ pub struct NewHubBatch {
     pub requests: Vec<(U256, U256)>,
     /// The hub that sends it.
     pub hub: Address,
+    /// The gas price (wei) its fees were planned at.
+    pub gas_price: U256,
     /// The pull offers it applies first: (user, nonce) of the hub's accounts, each `open`
     /// until now.
     pub offers: Vec<(Address, U256)>,
@@ -134,6 +136,8 @@ pub struct HubBatchRecord {
     pub gas_used: Option<u64>,
     /// Effective gas price, wei, once mined.
     pub gas_price: Option<U256>,
+    /// The gas price its fees were planned at, wei.
+    pub planned_gas_price: Option<U256>,
     /// The mined transaction.
     pub tx_hash: Option<B256>,
     /// Its block.
@@ -175,7 +179,7 @@ macro_rules! request_columns {
 macro_rules! batch_columns {
     () => {
         "id, chain_id, depository, work, round, state, requests, pushes, pulls, fees, gas_used, \
-         gas_price, tx_hash, block, reason, created_at_ms"
+         gas_price, planned_gas_price, tx_hash, block, reason, created_at_ms"
     };
 }
 
@@ -444,8 +448,8 @@ impl Store {
             fees.into_iter().map(|(k, v)| (k, v.to_string())).collect();
         sqlx::query(
             "INSERT INTO hub_batches (chain_id, depository, work, round, state, requests, \
-               pushes, pulls, fees, created_at_ms, updated_at_ms) \
-             VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?6, ?7, ?8, ?9, ?9)",
+               pushes, pulls, fees, created_at_ms, updated_at_ms, planned_gas_price) \
+             VALUES (?1, ?2, ?3, ?4, 'planned', ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         )
         .bind(chain_id)
         .bind(&depository)
@@ -456,6 +460,7 @@ impl Store {
         .bind(int("pulls", b.offers.len() as u64)?)
         .bind(json(&fees_json)?)
         .bind(now_ms())
+        .bind(b.gas_price.to_string())
         .execute(&mut *db)
         .await
         .map_err(StoreError::db(OP))?;
@@ -746,6 +751,7 @@ fn batch_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<HubBatchRecord> 
         fees,
         gas_used: c.opt_u64("gas_used")?,
         gas_price: opt_u256(&c, row, "gas_price")?,
+        planned_gas_price: opt_u256(&c, row, "planned_gas_price")?,
         tx_hash: c.opt_parse("tx_hash")?,
         block: c.opt_u64("block")?,
         reason: c.opt_text("reason")?,

@@ -19,6 +19,7 @@ mod don;
 mod errors;
 mod forecast;
 mod hub;
+mod hub_keeper;
 mod keeper_devnet;
 mod keeper_errors;
 mod keeper_process;

@@ -93,6 +93,11 @@ pub struct DevnetArgs {
         default_value_t = 1
     )]
     pub chaos_seed: u64,
+    /// Seconds between the simulated hub users' actions (a top-up request, a cancel, a signed
+    /// pull); 0 runs the hub with no simulated users (requests come from elsewhere).
+    #[arg(long, env = "ONEBALANCER_DEVNET_HUB_EVERY", value_name = "SECS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub hub_every: u64,
 }
 
 /// `--keeper-mode`.

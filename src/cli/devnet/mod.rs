@@ -35,8 +35,9 @@ use crate::{
         chaos::Chaos,
         demo::{self, spec::DEMO_ASSETS},
         don::Don,
+        hub::{self as devnet_hub, HubUsers},
         jobs::{ChaosJob, DonJob, JobReport, JobSpecs, Jobs, PriceJob},
-        keeper as devnet_keeper,
+        keeper::{self as devnet_keeper, Serves},
         price_walk::PriceWalk,
         record::{self, DemoRecord},
         summary::{self, DevnetSummary},
@@ -55,8 +56,8 @@ const PRICE_MOVER_ACCOUNT: usize = 9;
 /// anvil account that takes the demo's orders.
 const TAKER_ACCOUNT: usize = 11;
 /// Development accounts anvil starts with: 0 deployer, 1–4 DON signers, 5–8 transmitters, 9
-/// price mover, 10 keeper, 11 taker.
-const ANVIL_ACCOUNTS: usize = 12;
+/// price mover, 10 keeper, 11 taker, 12 the hub (its own keeper).
+const ANVIL_ACCOUNTS: usize = 13;
 /// How often the devnet's keeper asks for a new head (blocks come every second).
 const KEEPER_POLL_MS: u64 = 250;
 
@@ -97,6 +98,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         manifest_path.clone(),
         demo_path.clone(),
         dir.join(devnet_keeper::CONFIG_FILE),
+        dir.join(devnet_keeper::HUB_FILES.config),
         dir.join(summary::FILE_NAME),
     ] {
         if stale.exists() {
@@ -104,11 +106,16 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
                 .wrap_err_with(|| format!("cannot replace {}", stale.display()))?;
         }
     }
-    // The keeper's store describes the old chain too.
-    let store_dir = dir.join("keeper");
-    if store_dir.exists() {
-        std::fs::remove_dir_all(&store_dir)
-            .wrap_err_with(|| format!("cannot replace {}", store_dir.display()))?;
+    // The keepers' stores describe the old chain too.
+    for data in [
+        devnet_keeper::KEEPER_FILES.data_dir,
+        devnet_keeper::HUB_FILES.data_dir,
+    ] {
+        let store_dir = dir.join(data);
+        if store_dir.exists() {
+            std::fs::remove_dir_all(&store_dir)
+                .wrap_err_with(|| format!("cannot replace {}", store_dir.display()))?;
+        }
     }
     let outcomes = deploy_stack(
         &conn,
@@ -148,6 +155,35 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     devnet_keeper::allow(&conn, &demo, keeper_key.address())
         .await
         .wrap_err("allow-listing the devnet keeper failed")?;
+    // A second keeper, of anvil account 12, is the hub of the stack's HubDepository for the
+    // demo's USDC.
+    let hub_key = dev_signer(&chain, devnet_keeper::HUB_ACCOUNT)?;
+    let hub = {
+        let usdc = demo
+            .assets
+            .iter()
+            .find(|a| a.symbol == "USDC")
+            .ok_or_else(|| eyre!("the demo has no USDC for the hub"))?;
+        let hub_conn = provider::connect(&url, hub_key.clone()).await?;
+        let setup = devnet_hub::setup(
+            &conn,
+            &hub_conn,
+            (
+                stack_address(&manifest, "hub_depository")?,
+                manifest
+                    .contracts
+                    .get("hub_depository")
+                    .and_then(|c| c.block),
+            ),
+            usdc.token,
+            usdc.decimals,
+        )
+        .await
+        .wrap_err("setting up the devnet hub failed")?;
+        drop(hub_conn);
+        setup
+    };
+    let hub_section = hub.section(config.feeds.native_usd);
     let mut states = Vec::with_capacity(demo.balancers.len());
     for b in &demo.balancers {
         states.push(demo::state::read_state(&conn, &b.key, &b.kind, b.address).await?);
@@ -234,29 +270,43 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             .unwrap_or_default()
     };
     let files = (file(&manifest_path), file(&demo_path));
-    let keeper = if args.no_keeper {
+    let chain_at = (conn.chain_id, url.as_str());
+    let (keeper_files, hub_files) = (
+        (&devnet_keeper::KEEPER_FILES, files.0.as_str()),
+        (&devnet_keeper::HUB_FILES, files.0.as_str()),
+    );
+    let (keeper, hub_keeper) = if args.no_keeper {
         let (_, path) = devnet_keeper::write_config(
             &dir,
-            conn.chain_id,
-            &url,
-            &files.0,
-            &files.1,
+            chain_at,
+            keeper_files,
+            Serves::Demo(&files.1),
             &keeper_key,
             options,
         )
         .wrap_err("cannot write the devnet keeper's config")?;
+        let (_, hub_path) = devnet_keeper::write_config(
+            &dir,
+            chain_at,
+            hub_files,
+            Serves::Hub(&hub_section),
+            &hub_key,
+            options,
+        )
+        .wrap_err("cannot write the devnet hub keeper's config")?;
         output::line(&format!(
-            "keeper: none (--no-keeper); to run one: ONEBALANCER_KEYSTORE_PASSWORD={} onebalancer keeper run --config {}",
+            "keeper: none (--no-keeper); to run them: ONEBALANCER_KEYSTORE_PASSWORD={} onebalancer keeper run --config {} (and --config {} for the hub)",
             devnet_keeper::KEYSTORE_PASSWORD,
-            path.display()
+            path.display(),
+            hub_path.display()
         ));
-        None
+        (None, None)
     } else {
         let running = devnet_keeper::start(
             &dir,
-            conn.chain_id,
-            &url,
-            (&files.0, &files.1),
+            chain_at,
+            keeper_files,
+            Serves::Demo(&files.1),
             keeper_key,
             options,
         )
@@ -279,7 +329,17 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             running.store,
             running.metrics.as_deref().unwrap_or("off"),
         ));
-        Some(running)
+        let hub_running = devnet_keeper::start(
+            &dir,
+            chain_at,
+            hub_files,
+            Serves::Hub(&hub_section),
+            hub_key,
+            options,
+        )
+        .await
+        .wrap_err("cannot start the devnet hub keeper")?;
+        (Some(running), Some(hub_running))
     };
     let taker = if args.no_taker {
         output::line("taker: none (--no-taker): published orders expire unfilled");
@@ -294,6 +354,37 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
         let from = conn.provider.get_block_number().await?;
         Some(Taker::new(taker_conn, lop, &demo, from))
     };
+    let hub_users = match (&hub_keeper, args.hub_every) {
+        (Some(k), every) if every > 0 => {
+            let users = HubUsers::new(
+                hub.clone(),
+                &url,
+                Path::new(&k.store),
+                conn.chain_id,
+                args.price_seed,
+            )
+            .await
+            .wrap_err("cannot start the devnet hub's users")?;
+            Some((users, Duration::from_secs(every)))
+        }
+        _ => None,
+    };
+    output::line(&format!(
+        "hub: {} (anvil account {}, a keeper of its own) is the hub of HubDepository {} for USDC ({} reserve); {}; see `onebalancer hub status --config {}`",
+        hub.hub,
+        devnet_keeper::HUB_ACCOUNT,
+        hub.depository,
+        devnet_hub::HUB_RESERVE,
+        match &hub_users {
+            Some((_, every)) => format!(
+                "{} simulated users ask for top-ups, cancel and sign pulls every {} s",
+                devnet_hub::USERS,
+                every.as_secs()
+            ),
+            None => "no simulated users (--hub-every 0 or --no-keeper)".into(),
+        },
+        dir.join(devnet_keeper::HUB_FILES.config).display()
+    ));
     match args.secs {
         Some(secs) => output::line(&format!("devnet ready; stopping after {secs} s")),
         None => output::line("devnet ready; press Ctrl-C to stop"),
@@ -311,6 +402,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             prices: prices.map(|p| (p, Duration::from_secs(args.price_every))),
             taker: taker.map(|t| (t, Duration::from_secs(1))),
             chaos,
+            hub_users,
         },
     )
     .await?;
@@ -325,20 +417,39 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     if let Some(line) = &report.don_line {
         output::line(line);
     }
+    let hub_numbers = match hub_keeper {
+        Some(h) => {
+            let store = h.store.clone();
+            if let Err(e) = h.stop().await {
+                tracing::warn!(error = %format!("{e:#}"), "the hub keeper stopped with an error");
+            }
+            match hub_summary(&store, conn.chain_id, &hub_section).await {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "cannot summarise the hub");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     if let Some(k) = keeper {
         let symbol = |t: Address| automation.symbol(t);
         let (address, locations) = (k.address, (k.store.clone(), k.metrics.clone()));
         match k.stop().await {
             Ok(store_summary) => {
-                let s = DevnetSummary::new(
+                let mut s = DevnetSummary::new(
                     started.elapsed().as_secs(),
                     &store_summary,
                     address,
                     report.don.clone(),
                     report.taker,
                     symbol,
-                    locations,
+                    locations.clone(),
                 );
+                if let Some(h) = hub_numbers {
+                    s = s.with_hub(h, report.hub_users);
+                }
                 for line in s.lines() {
                     output::line(&line);
                 }
@@ -359,6 +470,24 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
 }
 
 /// anvil's development key `index` (a well-known test key).
+/// The hub's numbers from its keeper's store.
+async fn hub_summary(
+    store: &str,
+    chain_id: u64,
+    section: &crate::keeper::config::HubSection,
+) -> eyre::Result<crate::keeper::hub::report::HubSummary> {
+    use crate::keeper::{config::KeeperConfig, hub::report};
+    let mut config = KeeperConfig::new(chain_id, ".");
+    config.hub = Some(section.clone());
+    let settings = config
+        .hub()?
+        .ok_or_else(|| eyre!("the devnet hub's section went missing"))?;
+    let store = crate::store::Store::open(store).await?;
+    let (requests, batches) = report::read(&store, chain_id, &settings).await?;
+    store.close().await;
+    Ok(report::summarize(&settings, &requests, &batches)?)
+}
+
 fn dev_signer(
     chain: &LocalChain,
     index: usize,

@@ -4,19 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::{I256, U256};
 use eyre::eyre;
 use serde_json::{Value, json};
 
 use super::Format;
 use crate::{
     cli::output,
-    keeper::config::{HubSettings, KeeperConfig, StoreLocation},
-    model::hub::{
-        TokenId,
-        pnl::{self, BatchResult, Pnl, Valuation},
-        units::format_decimal,
+    keeper::{
+        config::{HubSettings, KeeperConfig, StoreLocation},
+        hub::report::{self, amount, eth, fee_texts, gas_wei, signed_eth, symbol},
     },
+    model::hub::{pnl::Pnl, units::format_decimal},
     store::{
         HubBatchRecord, HubBatchState, HubOfferState, HubRequestRecord, HubRequestState, Store,
     },
@@ -64,13 +62,12 @@ pub(super) async fn run(
     let store = Store::open(&path.to_string_lossy()).await?;
     let chain_id = config.chain.chain_id;
     let dep = settings.depository;
-    let requests = store.hub_requests(chain_id, dep, &[]).await?;
+    let (requests, all) = report::read(&store, chain_id, &settings).await?;
     let mut offers = BTreeMap::new();
     for o in store.hub_offers(chain_id, dep, &[]).await? {
         *offers.entry(o.state.as_str()).or_insert(0) += 1;
     }
-    let all = store.hub_batches(chain_id, dep, u32::MAX).await?;
-    let pnl = profit(&settings, &all)?;
+    let pnl = report::profit(&settings, &all)?;
     let status = Status {
         settings,
         chain_id,
@@ -86,71 +83,6 @@ pub(super) async fn run(
     }
     store.close().await;
     Ok(())
-}
-
-/// The P&L over every batch: a settled one's fees, and the gas of every one mined.
-fn profit(s: &HubSettings, batches: &[HubBatchRecord]) -> eyre::Result<Pnl> {
-    let results: Vec<BatchResult> = batches
-        .iter()
-        .map(|b| BatchResult {
-            fees: if b.state == HubBatchState::Settled {
-                b.fees
-                    .iter()
-                    .map(|(a, f)| (TokenId(symbol(s, *a)), *f))
-                    .collect()
-            } else {
-                BTreeMap::new()
-            },
-            gas_wei: gas_wei(b),
-        })
-        .collect();
-    let valuations = s
-        .tokens
-        .iter()
-        .map(|t| {
-            (
-                TokenId(t.symbol.clone()),
-                Valuation {
-                    decimals: t.decimals,
-                    price: t.native_price,
-                },
-            )
-        })
-        .collect();
-    Ok(pnl::pnl(&results, &valuations)?)
-}
-
-fn gas_wei(b: &HubBatchRecord) -> U256 {
-    match (b.gas_used, b.gas_price) {
-        (Some(g), Some(p)) => U256::from(g).saturating_mul(p),
-        _ => U256::ZERO,
-    }
-}
-
-fn symbol(s: &HubSettings, token: alloy::primitives::Address) -> String {
-    s.token(token)
-        .map_or_else(|| token.to_string(), |t| t.symbol.clone())
-}
-
-fn amount(s: &HubSettings, token: alloy::primitives::Address, v: U256) -> String {
-    match s.token(token) {
-        Some(t) => format_decimal(v, t.decimals, 2),
-        None => format!("{v} (base units)"),
-    }
-}
-
-fn eth(wei: U256) -> String {
-    format_decimal(wei, 18, 6)
-}
-
-fn signed_eth(wei: I256) -> String {
-    let (sign, abs) = wei.into_sign_and_abs();
-    let text = eth(abs);
-    if sign.is_negative() && !abs.is_zero() {
-        format!("-{text}")
-    } else {
-        text
-    }
 }
 
 /// Why a request is where it is, in words.
@@ -221,25 +153,14 @@ fn json_of(st: &Status) -> Value {
                 "fees": fees,
                 "gas_used": b.gas_used,
                 "gas_cost_eth": eth(gas_wei(b)),
+                "planned_gas_price_gwei": b.planned_gas_price.map(|p| format_decimal(p, 9, 0)),
                 "tx": b.tx_hash.map(|h| h.to_string()),
                 "block": b.block,
                 "reason": b.reason,
             })
         })
         .collect();
-    let fees: BTreeMap<String, String> = st
-        .pnl
-        .fees
-        .iter()
-        .map(|(t, f)| {
-            let d = s
-                .tokens
-                .iter()
-                .find(|k| k.symbol == t.0)
-                .map_or(0, |k| k.decimals);
-            (t.0.clone(), format_decimal(*f, d, 2))
-        })
-        .collect();
+    let fees = fee_texts(s, &st.pnl);
     json!({
         "chain_id": st.chain_id,
         "depository": s.depository.to_string(),
@@ -336,18 +257,9 @@ fn table_of(st: &Status) -> String {
             out.push('\n');
         }
     }
-    let fees: Vec<String> = st
-        .pnl
-        .fees
-        .iter()
-        .map(|(t, f)| {
-            let d = s
-                .tokens
-                .iter()
-                .find(|k| k.symbol == t.0)
-                .map_or(0, |k| k.decimals);
-            format!("{} {}", format_decimal(*f, d, 2), t.0)
-        })
+    let fees: Vec<String> = fee_texts(s, &st.pnl)
+        .into_iter()
+        .map(|(t, f)| format!("{f} {t}"))
         .collect();
     out.push_str(&format!(
         "\nP&L: fees {} (= {} ETH at the configured prices, rounded down) − gas {} ETH = {} ETH",

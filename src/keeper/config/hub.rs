@@ -81,6 +81,28 @@ pub struct HubSection {
     pub tokens: BTreeMap<String, HubTokenEntry>,
 }
 
+impl HubSection {
+    /// `[hub]` for `depository` and `tokens`, every other field at its default.
+    pub fn new(depository: Address, tokens: BTreeMap<String, HubTokenEntry>) -> Self {
+        Self {
+            depository,
+            fee_bps: defaults::fee_bps(),
+            gas_per_batch: defaults::gas_per_batch(),
+            gas_per_operation: defaults::gas_per_operation(),
+            gas_buffer_bps: defaults::gas_buffer_bps(),
+            soft_limit_multiplier: defaults::soft_limit_multiplier(),
+            batch_window_secs: defaults::batch_window_secs(),
+            batch_size: defaults::batch_size(),
+            max_operations: defaults::max_operations(),
+            gas_refresh_secs: defaults::gas_refresh_secs(),
+            interval_secs: defaults::interval_secs(),
+            deadline_margin_secs: defaults::deadline_margin_secs(),
+            from_block: None,
+            tokens,
+        }
+    }
+}
+
 /// `[hub.tokens.<SYMBOL>]`: amounts are whole tokens (decimal strings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -244,6 +244,7 @@ impl HubJob {
                 work: work.clone(),
                 round,
                 hub: self.hub,
+                gas_price: planned.gas_price,
                 requests: fees,
                 offers: planned.pulls.iter().map(|o| (o.user, o.nonce)).collect(),
             })

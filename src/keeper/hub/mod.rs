@@ -22,6 +22,7 @@
 mod collect;
 mod execute;
 pub mod offers;
+pub mod report;
 pub mod strategy;
 
 use std::{
@@ -83,6 +84,16 @@ pub enum HubJobError {
         address: Address,
         /// The chain.
         chain_id: u64,
+    },
+    /// A fresh store, a depository with requests already, and nowhere said to start reading.
+    #[error(
+        "the depository {address} already holds {requests} requests, and neither the store nor hub.from_block says where to start reading them — set hub.from_block to the depository's deployment block (the deploy manifest's contracts.hub_depository.block), so no request is missed"
+    )]
+    FromBlockNeeded {
+        /// The depository.
+        address: Address,
+        /// Requests made so far (`nextRequestId`).
+        requests: U256,
     },
     /// The store and the plan disagree (a bug: report it).
     #[error("hub job: {0} (a bug: report it)")]
@@ -171,8 +182,8 @@ impl std::fmt::Debug for HubJob {
 
 impl HubJob {
     /// The job of the transaction manager's key as the hub of `settings.depository`: checks the
-    /// depository's code and sets the log cursor on a fresh store (`hub.from_block`, else the
-    /// head).
+    /// depository's code and sets the log cursor on a fresh store: `hub.from_block`, else the
+    /// head — refused when the depository already has requests (they would be missed).
     pub async fn start(
         reader: DynProvider,
         txm: Arc<TxManager>,
@@ -196,10 +207,29 @@ impl HubJob {
         if store.cursor(chain_id, &name).await?.is_none() {
             let start = match settings.from_block {
                 Some(b) => b.saturating_sub(1),
-                None => reader
-                    .get_block_number()
-                    .await
-                    .map_err(|e| HubJobError::rpc("eth_blockNumber".into(), &e))?,
+                None => {
+                    // Starting at the head would miss any request made before it.
+                    let made = HubDepository::new(dep, &reader)
+                        .nextRequestId()
+                        .call()
+                        .await
+                        .map_err(|e| HubJobError::Rpc {
+                            what: format!("nextRequestId() of {dep}"),
+                            reason: e.to_string(),
+                        })?;
+                    // Ids start at 1: `nextRequestId − 1` requests were made.
+                    let made = made.saturating_sub(U256::from(1u8));
+                    if !made.is_zero() {
+                        return Err(HubJobError::FromBlockNeeded {
+                            address: dep,
+                            requests: made,
+                        });
+                    }
+                    reader
+                        .get_block_number()
+                        .await
+                        .map_err(|e| HubJobError::rpc("eth_blockNumber".into(), &e))?
+                }
             };
             store.set_cursor(chain_id, &name, start).await?;
         }

@@ -68,6 +68,8 @@ pub struct HubBatchPlan {
     pub pulls: Vec<HubPullOffer>,
     /// Every pending request not in the batch, with its reason.
     pub skips: Vec<Skip>,
+    /// The gas price the fees were planned at, wei.
+    pub gas_price: U256,
 }
 
 /// Plans the next batch (see the module doc).
@@ -207,6 +209,7 @@ pub fn plan_batch(i: &HubInputs<'_>) -> HubResult<HubBatchPlan> {
         plan,
         pulls: chosen,
         skips,
+        gas_price: i.gas_price,
     })
 }
 

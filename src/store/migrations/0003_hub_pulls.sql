@@ -1,3 +1,6 @@
+-- The gas price a batch's fees were planned at (its fees are the quote at that price).
+ALTER TABLE hub_batches ADD COLUMN planned_gas_price TEXT;
+
 -- Pull before push: settlements the hub's users signed that let the hub pull its own share of
 -- their account back into its reserve (HubDepository.settleBatch applies them before its
 -- pushes). Kept until a batch uses them, or until the account's nonce passes them.

@@ -48,6 +48,7 @@ fn batch(round: u64, requests: &[(u64, u64)]) -> NewHubBatch {
             .map(|&(id, fee)| (U256::from(id), U256::from(fee)))
             .collect(),
         hub: Address::repeat_byte(0x44),
+        gas_price: U256::from(1_000_000_000u64),
         offers: Vec::new(),
     }
 }
@@ -146,6 +147,7 @@ async fn a_batch_is_planned_atomically_and_alone() {
     assert_eq!(open.state, HubBatchState::Planned);
     assert_eq!(open.requests, vec![U256::from(1), U256::from(2)]);
     assert_eq!(open.fees, BTreeMap::from([(usdc(), U256::from(11))]));
+    assert_eq!(open.planned_gas_price, Some(U256::from(1_000_000_000u64)));
     let pending = store
         .hub_requests(CHAIN, dep(), &[HubRequestState::Pending])
         .await
