@@ -16,14 +16,14 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolInterface},
 };
 
 use super::{HubJob, HubJobError, Step, strategy::HubBatchPlan};
 use crate::{
     chain::{
         ours::hub::{
-            HubDepository::settleBatchCall,
+            HubDepository::{self as e, settleBatchCall},
             IHubDepository::{Pull, Push},
         },
         revert,
@@ -299,12 +299,21 @@ impl HubJob {
         pulls: &[Pull],
         pushes: &[Push],
     ) -> Result<Step, HubJobError> {
+        use crate::chain::ours::hub::HubDepository::HubDepositoryErrors as E;
         let reason = d.to_string();
-        let index = d
-            .args
-            .split(", ")
-            .find_map(|a| a.strip_prefix("index: "))
-            .and_then(|i| i.parse::<usize>().ok());
+        // The operation the depository names: pulls first, then pushes.
+        let index = match E::abi_decode(&d.data) {
+            Ok(
+                E::OpUnknownRequest(e::OpUnknownRequest { index, .. })
+                | E::OpExpired(e::OpExpired { index, .. })
+                | E::OpFeeAboveMax(e::OpFeeAboveMax { index, .. })
+                | E::OpReserveTooLow(e::OpReserveTooLow { index, .. })
+                | E::OpBadNonce(e::OpBadNonce { index, .. })
+                | E::OpBadSignature(e::OpBadSignature { index })
+                | E::OpShareExceeded(e::OpShareExceeded { index, .. }),
+            ) => usize::try_from(index).ok(),
+            _ => None,
+        };
         match index {
             Some(i) if i < pulls.len() => {
                 let p = &pulls[i];
