@@ -3,7 +3,8 @@
 //! settle in one `settleBatch` at the quoted fee with a positive P&L; every kind of request the
 //! hub must not serve is left out with its reason in `hub status`; a hub keeper killed between
 //! broadcast and confirmation (its mempool lost) settles every request exactly once after a
-//! restart.
+//! restart; a batch short of reserve pulls the fewest signed offers (handed over with `hub offer`)
+//! before its push.
 
 use std::{
     collections::BTreeMap,
@@ -682,6 +683,189 @@ async fn a_hub_keeper_killed_after_broadcast_settles_each_request_once_after_res
         "SIGKILL after broadcast, mempool lost, restart: 3 requests settled once in round {} ({} gas)",
         batches[0].round,
         batches[0].gas_used.unwrap_or_default()
+    );
+    ctrl_c(devnet);
+}
+
+/// `user`'s signed pull of `amount` of its side, signed by `signer` (the user, or not), as the
+/// JSON `hub offer --file` takes; written to `path`.
+async fn offer_file(
+    reader: &DynProvider,
+    s: &HubSettings,
+    hub: Address,
+    (user, signer): (Address, &PrivateKeySigner),
+    amount: U256,
+    path: &Path,
+) {
+    use alloy::signers::SignerSync;
+    use onebalancer::chain::ours::hub::IHubDepository::Diff;
+    let dep = HubDepository::new(s.depository, reader);
+    let nonce = dep.nonceOf(hub, user).call().await.unwrap();
+    let delta = alloy::primitives::I256::try_from(amount).unwrap();
+    let diffs = vec![Diff {
+        token: s.tokens[0].address,
+        shareDelta: delta,
+        pull: amount,
+    }];
+    let digest = dep
+        .settlementDigest(hub, user, hub, nonce, diffs)
+        .call()
+        .await
+        .unwrap();
+    let sig = signer.sign_hash_sync(&digest).unwrap();
+    let json = serde_json::json!({
+        "depository": s.depository,
+        "hub": hub,
+        "user": user,
+        "nonce": nonce.to_string(),
+        "diffs": [{
+            "token": s.tokens[0].address,
+            "share_delta": delta.to_string(),
+            "pull": amount.to_string(),
+        }],
+        "signature": alloy::hex::encode_prefixed(sig.as_bytes()),
+    });
+    std::fs::write(path, json.to_string()).unwrap();
+}
+
+fn hub_offer(config: &Path, file: &Path) -> std::process::Output {
+    run_bin(
+        onebalancer_bin(),
+        &[
+            "hub",
+            "offer",
+            "--file",
+            file.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
+
+#[tokio::test]
+async fn a_batch_short_of_reserve_pulls_the_fewest_signed_offers_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (devnet, url) = hub_devnet(dir.path());
+    let config = dir.path().join("hub.toml");
+    let s = settings(&config);
+    let key = hub_key(dir.path());
+    let hub = key.address();
+    let reader = provider::read_only(&url).unwrap();
+    let token = s.tokens[0].address;
+    let dep = HubDepository::new(s.depository, &reader);
+    // The hub keeps 100 of its reserve: a push of 600 needs a pull.
+    let hub_conn = provider::connect(&url, key).await.unwrap();
+    let withdraw = HubDepository::withdrawCall {
+        token,
+        amount: usdc(&s, "19900"),
+    };
+    hub_conn
+        .call("withdraw", s.depository, withdraw.abi_encode().into())
+        .await
+        .unwrap();
+    let u = users(&url).await;
+    let keys: Vec<PrivateKeySigner> = (0..3).map(|i| user_key(i).unwrap()).collect();
+
+    // A pull signed by someone else than the account's user is refused, and nothing is stored.
+    let forged = dir.path().join("forged.json");
+    offer_file(
+        &reader,
+        &s,
+        hub,
+        (u[0].from, &keys[1]),
+        usdc(&s, "800"),
+        &forged,
+    )
+    .await;
+    let o = hub_offer(&config, &forged);
+    assert_one_error_line(&o, &["signature", "does not recover the user", "sign"]);
+
+    // Two genuine offers: 800 of user 0's side and 300 of user 2's.
+    for (i, amount) in [(0usize, "800"), (2, "300")] {
+        let f = dir.path().join(format!("offer-{i}.json"));
+        offer_file(
+            &reader,
+            &s,
+            hub,
+            (u[i].from, &keys[i]),
+            usdc(&s, amount),
+            &f,
+        )
+        .await;
+        let o = hub_offer(&config, &f);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("stored"), "{}", stdout(&o));
+        let again = hub_offer(&config, &f);
+        assert!(
+            stdout(&again).contains("stored already"),
+            "{}",
+            stdout(&again)
+        );
+    }
+    let before = dep.accountOf(hub, u[0].from, token).call().await.unwrap();
+    let reserve_before = dep.reserveOf(hub, token).call().await.unwrap();
+
+    let mut k = hub_keeper(dir.path(), &config, "hub");
+    let amount = usdc(&s, "600");
+    let t = now(&reader).await;
+    let id = request(&u[1], &s, hub, amount, amount / U256::from(20), t + 900).await;
+    until(
+        &reader,
+        Duration::from_secs(60),
+        false,
+        "the push settled",
+        || async { settled(&reader, s.depository).await.len() == 1 },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let on_chain = settled(&reader, s.depository).await;
+    assert_eq!(on_chain[0].0, id);
+    let fee = on_chain[0].1;
+
+    let f = Filter::new()
+        .address(s.depository)
+        .event_signature(BatchSettled::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = reader.get_logs(&f).await.unwrap();
+    assert_eq!(logs.len(), 1);
+    let b = BatchSettled::decode_log_data(logs[0].data()).unwrap();
+    assert_eq!(
+        (b.pulls, b.pushes),
+        (U256::from(1), U256::from(1)),
+        "one pull (the largest offer covers the shortfall) before one push"
+    );
+    // User 0's 800 moved from its side to the hub's reserve; user 2's offer was not needed.
+    let after = dep.accountOf(hub, u[0].from, token).call().await.unwrap();
+    assert_eq!(after.collateral, before.collateral - usdc(&s, "800"));
+    assert_eq!(
+        dep.reserveOf(hub, token).call().await.unwrap(),
+        reserve_before + usdc(&s, "800") + fee - amount,
+        "the hub's reserve: + the pull + the fee − the push"
+    );
+    assert_eq!(
+        dep.nonceOf(hub, u[2].from).call().await.unwrap(),
+        U256::ZERO,
+        "user 2's offer unused"
+    );
+    let st = status(&config);
+    assert_eq!(st["offers"]["used"], 1, "{st:#}");
+    assert_eq!(st["offers"]["open"], 1, "{st:#}");
+    assert_eq!(st["batches"][0]["pulls"], 1, "{st:#}");
+    println!(
+        "reserve 100 USDC, push 600: one batch, 1 pull of 800 + 1 push ({} gas)",
+        st["batches"][0]["gas_used"]
+    );
+    signal(&k, "-TERM");
+    assert!(k.wait().unwrap().success(), "clean exit on SIGTERM");
+    k = hub_keeper(dir.path(), &config, "again");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    signal(&k, "-TERM");
+    assert!(k.wait().unwrap().success());
+    assert_eq!(
+        reader.get_logs(&f).await.unwrap().len(),
+        1,
+        "nothing more sent"
     );
     ctrl_c(devnet);
 }
