@@ -299,23 +299,9 @@ impl HubJob {
         pulls: &[Pull],
         pushes: &[Push],
     ) -> Result<Step, HubJobError> {
-        use crate::chain::ours::hub::HubDepository::HubDepositoryErrors as E;
         let reason = d.to_string();
-        // The operation the depository names: pulls first, then pushes.
-        let index = match E::abi_decode(&d.data) {
-            Ok(
-                E::OpUnknownRequest(e::OpUnknownRequest { index, .. })
-                | E::OpExpired(e::OpExpired { index, .. })
-                | E::OpFeeAboveMax(e::OpFeeAboveMax { index, .. })
-                | E::OpReserveTooLow(e::OpReserveTooLow { index, .. })
-                | E::OpBadNonce(e::OpBadNonce { index, .. })
-                | E::OpBadSignature(e::OpBadSignature { index })
-                | E::OpShareExceeded(e::OpShareExceeded { index, .. }),
-            ) => usize::try_from(index).ok(),
-            _ => None,
-        };
-        match index {
-            Some(i) if i < pulls.len() => {
+        match culprit(&d.data, pulls.len(), pushes.len()) {
+            Culprit::Pull(i) => {
                 let p = &pulls[i];
                 self.store
                     .hub_offer_stale(
@@ -328,11 +314,10 @@ impl HubJob {
                     )
                     .await?;
             }
-            Some(i) if i - pulls.len() < pushes.len() => {
-                let id = pushes[i - pulls.len()].id;
-                self.rejected.insert(id, reason.clone());
+            Culprit::Push(i) => {
+                self.rejected.insert(pushes[i].id, reason.clone());
             }
-            _ => {
+            Culprit::Batch => {
                 // Not an operation's fault (a stale round, a batch too large): planned again.
             }
         }
@@ -351,5 +336,82 @@ impl HubJob {
                 reason: "the node does not have the block".into(),
             })?;
         Ok(b.header.timestamp)
+    }
+}
+
+/// What a refused batch's revert names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Culprit {
+    /// The pull at this index among the batch's pulls.
+    Pull(usize),
+    /// The push at this index among the batch's pushes.
+    Push(usize),
+    /// No operation (a stale round, a batch too large, an unknown error).
+    Batch,
+}
+
+/// The operation a depository revert names: its `Op*` errors carry the operation's index in the
+/// batch, pulls first, then pushes.
+pub(crate) fn culprit(data: &[u8], pulls: usize, pushes: usize) -> Culprit {
+    use crate::chain::ours::hub::HubDepository::HubDepositoryErrors as E;
+    let index = match E::abi_decode(data) {
+        Ok(
+            E::OpUnknownRequest(e::OpUnknownRequest { index, .. })
+            | E::OpExpired(e::OpExpired { index, .. })
+            | E::OpFeeAboveMax(e::OpFeeAboveMax { index, .. })
+            | E::OpReserveTooLow(e::OpReserveTooLow { index, .. })
+            | E::OpBadNonce(e::OpBadNonce { index, .. })
+            | E::OpBadSignature(e::OpBadSignature { index })
+            | E::OpShareExceeded(e::OpShareExceeded { index, .. }),
+        ) => usize::try_from(index).ok(),
+        _ => None,
+    };
+    match index {
+        Some(i) if i < pulls => Culprit::Pull(i),
+        Some(i) if i - pulls < pushes => Culprit::Push(i - pulls),
+        _ => Culprit::Batch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::sol_types::SolError;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_the_pull_or_the_push_by_its_index() {
+        let fee = e::OpFeeAboveMax {
+            index: U256::from(3),
+            fee: U256::from(5),
+            maxFee: U256::from(4),
+        }
+        .abi_encode();
+        assert_eq!(culprit(&fee, 2, 5), Culprit::Push(1));
+        assert_eq!(culprit(&fee, 0, 5), Culprit::Push(3));
+        assert_eq!(culprit(&fee, 4, 5), Culprit::Pull(3));
+        assert_eq!(culprit(&fee, 1, 2), Culprit::Batch, "past the batch");
+        let sig = e::OpBadSignature { index: U256::ZERO }.abi_encode();
+        assert_eq!(culprit(&sig, 1, 3), Culprit::Pull(0));
+        let expired = e::OpExpired {
+            index: U256::from(1),
+            deadline: 7,
+        }
+        .abi_encode();
+        assert_eq!(culprit(&expired, 0, 2), Culprit::Push(1));
+    }
+
+    #[test]
+    fn a_refusal_of_the_whole_batch_or_an_unknown_one_names_nothing() {
+        let stale = e::StaleRound {
+            round: U256::from(1),
+            expected: U256::from(2),
+        }
+        .abi_encode();
+        assert_eq!(culprit(&stale, 1, 1), Culprit::Batch);
+        assert_eq!(culprit(&[0xde, 0xad], 1, 1), Culprit::Batch);
+        assert_eq!(culprit(&[], 1, 1), Culprit::Batch);
+        let huge = e::OpBadSignature { index: U256::MAX }.abi_encode();
+        assert_eq!(culprit(&huge, 1, 1), Culprit::Batch);
     }
 }
