@@ -9,6 +9,8 @@ pub mod bands;
 pub mod drift;
 pub mod fees;
 pub mod forecast;
+pub mod funding;
 pub mod gas;
 pub mod hub;
+pub mod offpeak;
 pub mod portfolio;
