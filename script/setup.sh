@@ -9,7 +9,9 @@
 #   .tools/foundry/<tool>, .tools/bin/{forge,anvil,cast}   Foundry 1.7.1 native binaries (npm tarballs)
 #   <svm>/<ver>/solc-<ver>                                 solc-js wrappers, svm-style (see below)
 #   lib/<name>                                             Solidity libraries (npm tarballs)
-# as pinned in script/toolchain/deps.lock and script/toolchain/solc/<ver>/package-lock.json.
+#   cre/node_modules/ (with .bin/bun)                      the CRE workflow's SDK and its runtime, bun
+# as pinned in script/toolchain/deps.lock, script/toolchain/solc/<ver>/package-lock.json and
+# cre/package-lock.json.
 #
 # <svm> is where forge looks for compilers: ~/.svm when it exists, else $XDG_DATA_HOME/svm
 # (default ~/.local/share/svm). A compiler already there that is not ours (a native solc) is never
@@ -21,7 +23,8 @@
 #   ONEBALANCER_LIB_DIR     where libraries go          (default lib)
 #   ONEBALANCER_SOLC_DIR    folder of solc/<ver> locks  (default script/toolchain/solc)
 #   ONEBALANCER_SVM_DIR     compiler folder             (default: as forge finds it, see above)
-#   ONEBALANCER_SKIP        comma list of steps to skip: tools,libs,solc
+#   ONEBALANCER_CRE_DIR     the CRE workflow package    (default cre)
+#   ONEBALANCER_SKIP        comma list of steps to skip: tools,libs,solc,cre
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +32,7 @@ LOCK=${ONEBALANCER_DEPS_LOCK:-$ROOT/script/toolchain/deps.lock}
 TOOLS_DIR=${ONEBALANCER_TOOLS_DIR:-$ROOT/.tools}
 LIB_DIR=${ONEBALANCER_LIB_DIR:-$ROOT/lib}
 SOLC_LOCKS=${ONEBALANCER_SOLC_DIR:-$ROOT/script/toolchain/solc}
+CRE_DIR=${ONEBALANCER_CRE_DIR:-$ROOT/cre}
 WRAPPER_SRC=$ROOT/script/toolchain/solc-wrapper.js
 WRAPPER_MARK='onebalancer-solcjs-wrapper v1'
 SKIP=",${ONEBALANCER_SKIP:-},"
@@ -37,7 +41,7 @@ CHECK_ONLY=0
 case "${1:-}" in
   --check) CHECK_ONLY=1 ;;
   "") ;;
-  -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "setup: unknown argument '$1' (fix: run script/setup.sh or script/setup.sh --check)" >&2; exit 2 ;;
 esac
 
@@ -193,10 +197,73 @@ if [[ $SKIP != *,solc,* ]]; then
   done
 fi
 
+# ---- the CRE workflow's packages (cre/) -------------------------------------------------------
+# `npm ci` against the committed cre/package-lock.json: npm checks every tarball against the
+# lock's sha512 integrity. It runs no install scripts (--ignore-scripts): the only one in the tree
+# is bun's postinstall, which moves the platform binary from @oven/bun-<os>-<arch> over the
+# placeholder node_modules/bun/bin/bun.exe (a shell script that exits 1), and falls back to
+# downloads when that fails. We link the binary ourselves, from the integrity-checked package,
+# and check that it runs as the pinned version. A stamp of package.json + package-lock.json,
+# written last, marks a complete install; npm ci deletes node_modules first, so an interrupted
+# install is redone on the next run.
+# One node call (it is most of this step's time when nothing is to do): prints the stamp, a sha512
+# of package.json + package-lock.json, then the bun version the lock pins.
+cre_lock_facts() {
+  node -e '
+    const fs = require("fs"), path = require("path"), dir = process.argv[1];
+    const pkg = fs.readFileSync(path.join(dir, "package.json")), lock = fs.readFileSync(path.join(dir, "package-lock.json"));
+    const bun = (JSON.parse(lock).packages["node_modules/bun"] || {}).version;
+    if (!bun) process.exit(3);
+    const h = require("crypto").createHash("sha512").update(pkg).update(lock).digest("base64");
+    process.stdout.write("sha512-" + h + " " + bun);' "$CRE_DIR"
+}
+
+install_cre() {
+  local facts want bun_ver nm out why bins got
+  [ -f "$CRE_DIR/package.json" ] && [ -f "$CRE_DIR/package-lock.json" ] ||
+    die "$CRE_DIR/package.json or package-lock.json not found — restore them from git (git checkout -- cre/)"
+  facts=$(cre_lock_facts) ||
+    die "cannot read $CRE_DIR/package-lock.json, or it pins no bun — restore it from git (git checkout -- cre/package-lock.json)"
+  want=${facts% *}
+  bun_ver=${facts##* }
+  nm="$CRE_DIR/node_modules"
+  if [ "$(cat "$nm/.onebalancer-integrity" 2>/dev/null)" = "$want" ] &&
+    [ "$("$nm/.bin/bun" --version 2>/dev/null)" = "$bun_ver" ]; then
+    return 0
+  fi
+  missing=1
+  if [ "$CHECK_ONLY" = 1 ]; then say "would install the CRE workflow's packages (npm ci in $CRE_DIR, bun $bun_ver)"; return 0; fi
+  say "installing the CRE workflow's packages (npm ci in $CRE_DIR against its package-lock.json, bun $bun_ver)"
+  # --include: a user's omit=dev/optional (or NODE_ENV=production) would drop bun and its binary
+  if ! out=$(cd "$CRE_DIR" && npm ci --ignore-scripts --include=dev --include=optional --prefer-offline \
+    --no-audit --no-fund --loglevel=error 2>&1); then
+    why=$(printf '%s\n' "$out" | grep '^npm error' | grep -v 'complete log' | head -n2 | sed 's/^npm error //' | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
+    die "npm ci in $CRE_DIR failed — ${why:-$(printf '%s' "$out" | tail -n1)} — check the network and the npm registry ($(npm config get registry 2>/dev/null)); an EINTEGRITY error means the registry served other bytes than cre/package-lock.json pins: check your registry/proxy, then re-run script/setup.sh"
+  fi
+  shopt -s nullglob
+  bins=("$nm"/@oven/bun-*/bin/bun)
+  shopt -u nullglob
+  [ "${#bins[@]}" = 1 ] ||
+    die "expected one Bun binary in $nm/@oven/bun-*/bin/, found ${#bins[@]} (${bins[*]:-none}) — npm installs only the @oven/bun-<os>-<arch> package that fits this machine ($(uname -s)-$(uname -m)); if there is none, Bun $bun_ver has no npm build for it"
+  # what bun's postinstall does: the binary in place of the placeholders (a hard link, else a copy)
+  ln -f "${bins[0]}" "$nm/bun/bin/bun.exe" 2>/dev/null || cp -f "${bins[0]}" "$nm/bun/bin/bun.exe"
+  ln -f "$nm/bun/bin/bun.exe" "$nm/bun/bin/bunx.exe" 2>/dev/null || cp -f "$nm/bun/bin/bun.exe" "$nm/bun/bin/bunx.exe"
+  got=$("$nm/.bin/bun" --version 2>&1) ||
+    die "$nm/.bin/bun does not run: $got — the Bun build in ${bins[0]} may not suit this machine (Bun needs a 64-bit CPU with AVX2 for its default build)"
+  [ "$got" = "$bun_ver" ] || die "$nm/.bin/bun reports version '$got', but cre/package-lock.json pins $bun_ver — delete $nm and re-run script/setup.sh"
+  printf '%s' "$want" >"$nm/.onebalancer-integrity"
+}
+
+if [[ $SKIP != *,cre,* ]]; then
+  install_cre
+fi
+
+where="tools in $TOOLS_DIR, libraries in $LIB_DIR, compilers in $(svm_dir)"
+[[ $SKIP == *,cre,* ]] || where="$where, CRE packages in $CRE_DIR/node_modules"
 if [ "$CHECK_ONLY" = 1 ]; then
   [ "$missing" = 0 ] && say "everything is installed" || exit 1
 elif [ "$missing" = 0 ]; then
-  say "everything already installed (tools in $TOOLS_DIR, libraries in $LIB_DIR, compilers in $(svm_dir))"
+  say "everything already installed ($where)"
 else
-  say "done (tools in $TOOLS_DIR, libraries in $LIB_DIR, compilers in $(svm_dir))"
+  say "done ($where)"
 fi

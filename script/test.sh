@@ -44,6 +44,25 @@ else
   echo "not a git checkout: skipped"
 fi
 
+step "CRE workflow (bun test, the SDK's offline test framework)"
+(cd cre && node_modules/.bin/bun test)
+
+step "CRE workflow: tests type-checked; workflow built as cre-compile's JS stage (its type check, runtime and determinism checks)"
+# The WASM stage needs Javy, which cre-compile downloads from GitHub: deploying machines only.
+(
+  cd cre
+  node_modules/.bin/tsc -p tsconfig.test.json
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  log=$(node_modules/.bin/bun node_modules/@chainlink/cre-sdk/scripts/run.ts compile-to-js workflow/main.ts "$out/workflow.js" 2>&1) ||
+    { echo "$log" >&2; exit 1; }
+  echo "$log"
+  if grep -q "Non-determinism warnings" <<<"$log"; then
+    echo "test: error: cre-compile warns of non-determinism in the workflow (above): DON nodes could disagree; fix the lines it names" >&2
+    exit 1
+  fi
+)
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
