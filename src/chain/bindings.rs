@@ -52,6 +52,7 @@ sol! {
         function balanceOf(address account) external view returns (uint256);
         function approve(address spender, uint256 amount) external returns (bool);
         function transferAndCall(address to, uint256 amount, bytes data) external returns (bool);
+        function transfer(address to, uint256 amount) external returns (bool);
     }
 
     /// Canonical WETH9.
@@ -235,6 +236,7 @@ sol! {
         function getUpkeep(uint256 id) external view returns (UpkeepInfo memory upkeepInfo);
         function getTriggerType(uint256 upkeepId) external pure returns (uint8);
         function getBillingToken(uint256 upkeepID) external view returns (address);
+        function getBillingTokenConfig(address token) external view returns (BillingConfig memory);
         function getBalance(uint256 id) external view returns (uint96 balance);
         function getMinBalance(uint256 id) external view returns (uint96);
         function addFunds(uint256 id, uint96 amount) external payable;

@@ -25,7 +25,9 @@ use crate::{
         record::DemoRecord,
     },
     keeper::{
-        config::{HubSection, KeeperConfig, KeeperConfigError, Mode, TargetSetEntry},
+        config::{
+            FundingSection, HubSection, KeeperConfig, KeeperConfigError, Mode, TargetSetEntry,
+        },
         engine::Status,
         service::{Keeper, KeeperError},
     },
@@ -36,6 +38,10 @@ use crate::{
 pub const KEEPER_ACCOUNT: usize = 10;
 /// The anvil account the devnet's hub keeper signs with (the hub).
 pub const HUB_ACCOUNT: usize = 12;
+/// The anvil account the devnet's keeper funds its upkeeps from (its own nonces).
+pub const FUNDING_ACCOUNT: usize = 13;
+/// The funding key's keystore, beside the manifest (password [`KEYSTORE_PASSWORD`]).
+pub const FUNDING_KEYSTORE_FILE: &str = "funding-key.json";
 /// The keystore's password (a devnet throwaway: the key is a public anvil key).
 pub const KEYSTORE_PASSWORD: &str = "devnet";
 /// The config file's name, beside the manifest.
@@ -108,8 +114,9 @@ pub struct Options {
 /// What a devnet keeper serves.
 #[derive(Debug, Clone, Copy)]
 pub enum Serves<'a> {
-    /// Every target of the demo record (its file name in the manifest's folder).
-    Demo(&'a str),
+    /// Every target of the demo record (its file name in the manifest's folder), its upkeeps
+    /// funded from the key given (`[funding]` with its keystore), if any.
+    Demo(&'a str, Option<&'a PrivateKeySigner>),
     /// The hub.
     Hub(&'a HubSection),
 }
@@ -150,24 +157,7 @@ pub fn write_config(
         path: dir.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let keystore = dir.join(files.keystore);
-    if keystore.exists() {
-        std::fs::remove_file(&keystore).map_err(|e| DevnetKeeperError::Write {
-            path: keystore.clone(),
-            reason: e.to_string(),
-        })?;
-    }
-    PrivateKeySigner::encrypt_keystore(
-        dir,
-        &mut rand08::rngs::OsRng,
-        key.to_bytes(),
-        KEYSTORE_PASSWORD,
-        Some(files.keystore),
-    )
-    .map_err(|e| DevnetKeeperError::Write {
-        path: keystore.clone(),
-        reason: e.to_string(),
-    })?;
+    write_keystore(dir, files.keystore, key)?;
     let mut config = KeeperConfig::new(chain_id, dir);
     config.chain.rpc_url = Some(url.to_string());
     config.chain.poll_ms = options.poll_ms;
@@ -178,18 +168,30 @@ pub fn write_config(
     config.perform.mode = options.mode;
     config.perform.grace_blocks = options.grace_blocks;
     match serves {
-        Serves::Demo(demo) => {
+        Serves::Demo(demo, funder) => {
             config.target_sets = vec![TargetSetEntry {
                 manifest: PathBuf::from(demo),
                 mode: None,
                 grace_blocks: None,
             }];
+            if let Some(funder) = funder {
+                write_keystore(dir, FUNDING_KEYSTORE_FILE, funder)?;
+                config.funding = Some(FundingSection {
+                    keystore: Some(PathBuf::from(FUNDING_KEYSTORE_FILE)),
+                    ..FundingSection::default()
+                });
+            }
         }
         Serves::Hub(hub) => config.hub = Some(hub.clone()),
     }
+    let funding_password = if config.funding.is_some() {
+        format!("ONEBALANCER_FUNDING_KEYSTORE_PASSWORD={KEYSTORE_PASSWORD} ")
+    } else {
+        String::new()
+    };
     let text = format!(
         "# Written by `onebalancer devnet` for its chain at {url}. Serve it yourself with\n\
-         #   ONEBALANCER_KEYSTORE_PASSWORD={KEYSTORE_PASSWORD} onebalancer keeper run --config {}\n\
+         #   ONEBALANCER_KEYSTORE_PASSWORD={KEYSTORE_PASSWORD} {funding_password}onebalancer keeper run --config {}\n\
          # (`onebalancer keeper example` documents every field.)\n\n{}",
         dir.join(files.config).display(),
         config.to_toml_string().map_err(Box::new)?
@@ -257,7 +259,23 @@ pub async fn start(
             reason: e.to_string(),
         }
     })?;
-    let keeper = Keeper::start(&config, key).await.map_err(Box::new)?;
+    let funder = match config.funding.as_ref().and_then(|f| f.keystore.as_ref()) {
+        Some(file) => {
+            let path = dir.join(file);
+            Some(
+                PrivateKeySigner::decrypt_keystore(&path, KEYSTORE_PASSWORD).map_err(|e| {
+                    DevnetKeeperError::Write {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    }
+                })?,
+            )
+        }
+        None => None,
+    };
+    let keeper = Keeper::start_with(&config, key, funder)
+        .await
+        .map_err(Box::new)?;
     let (stop, stopped) = oneshot::channel();
     let running = Running {
         address: keeper.address(),
@@ -271,4 +289,26 @@ pub async fn start(
         })),
     };
     Ok(running)
+}
+
+/// Writes `key` as the keystore `file` in `dir` (password [`KEYSTORE_PASSWORD`]), replacing one
+/// there.
+fn write_keystore(dir: &Path, file: &str, key: &PrivateKeySigner) -> Result<(), DevnetKeeperError> {
+    let keystore = dir.join(file);
+    let write = |e: String| DevnetKeeperError::Write {
+        path: keystore.clone(),
+        reason: e,
+    };
+    if keystore.exists() {
+        std::fs::remove_file(&keystore).map_err(|e| write(e.to_string()))?;
+    }
+    PrivateKeySigner::encrypt_keystore(
+        dir,
+        &mut rand08::rngs::OsRng,
+        key.to_bytes(),
+        KEYSTORE_PASSWORD,
+        Some(file),
+    )
+    .map_err(|e| write(e.to_string()))?;
+    Ok(())
 }

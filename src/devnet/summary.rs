@@ -41,6 +41,9 @@ pub struct DevnetSummary {
     pub charges: BTreeMap<String, String>,
     /// The keeper's transactions.
     pub keeper: KeeperCounts,
+    /// Upkeep top-ups the keeper's funding job decided, by state.
+    #[serde(default)]
+    pub top_ups: BTreeMap<String, u64>,
     /// The simulated DON.
     pub don: DonCounts,
     /// The taker.
@@ -158,6 +161,11 @@ impl DevnetSummary {
                 replacements: store.replacements,
                 cancels: store.cancels,
             },
+            top_ups: store
+                .top_ups
+                .iter()
+                .map(|(s, n)| (s.as_str().to_string(), *n))
+                .collect(),
             don,
             taker: TakerCounts {
                 fills: taker.fills,
@@ -225,6 +233,7 @@ impl DevnetSummary {
                         .join(", ")
                 }
             ),
+            format!("  upkeep top-ups: {}", join(&self.top_ups)),
             format!(
                 "  fills: {} (taker: {} filled, {} left unprofitable, {} failed)",
                 self.fills, self.taker.fills, self.taker.unprofitable, self.taker.failed

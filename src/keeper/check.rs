@@ -6,7 +6,7 @@
 //! configured) has code; every target is a balancer or an upkeep manager of the configured kind;
 //! the keeper's address is an allow-listed fallback keeper of every target; a target with an
 //! upkeep id has a registry to watch it through; a `[hub]`'s depository and tokens have code;
-//! the keeper holds at least `min_balance_wei`.
+//! a `[funding]` key loads; the keeper holds at least `min_balance_wei`.
 
 use std::fmt::Write as _;
 
@@ -241,6 +241,31 @@ pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
             "hub: {keeper} serves HubDepository {} in {}",
             h.depository,
             symbols.join(", ")
+        );
+    }
+    if let Some(settings) = config.funding().map_err(KeeperError::from)? {
+        let funder = crate::keeper::funding::load_funding_signer(settings.keystore.as_deref())
+            .map_err(KeeperError::from)?
+            .map_or(keeper, |k| k.address());
+        let upkeeps = targets
+            .iter()
+            .filter(|t| t.spec.upkeep_id.is_some())
+            .count();
+        let native = reader
+            .get_balance(funder)
+            .await
+            .map_err(|e| KeeperError::Read {
+                what: format!("eth_getBalance({funder})"),
+                reason: e.to_string(),
+            })?;
+        let _ = writeln!(
+            report,
+            "funding: {funder} keeps {upkeeps} upkeeps funded; it holds {native} wei{}",
+            if funder == keeper {
+                " (the keeper's own key)"
+            } else {
+                ""
+            }
         );
     }
     let balance = reader

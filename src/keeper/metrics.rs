@@ -58,6 +58,10 @@ pub mod names {
     pub const BALANCE_ETH: &str = "onebalancer_keeper_balance_eth";
     /// Gauge: the chain head.
     pub const HEAD: &str = "onebalancer_head_block";
+    /// Gauge: what the funding wallet lacks to pay every top-up due, whole tokens, by token.
+    pub const FUNDING_SHORT: &str = "onebalancer_funding_wallet_short";
+    /// Counter: top-ups sent, by billing token and timing.
+    pub const TOPUPS: &str = "onebalancer_topups_total";
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls reuse it).
@@ -100,6 +104,11 @@ fn describe() {
     metrics::describe_counter!(ERRORS, "Errors by kind and error");
     metrics::describe_gauge!(BALANCE_ETH, "The keeper's balance, ether");
     metrics::describe_gauge!(HEAD, "The chain head");
+    metrics::describe_gauge!(
+        FUNDING_SHORT,
+        "What the funding wallet lacks to pay every top-up due, by token"
+    );
+    metrics::describe_counter!(TOPUPS, "Upkeep top-ups sent, by token and timing");
 }
 
 /// Counts an error of `kind` named `error`.

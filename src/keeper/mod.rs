@@ -7,6 +7,7 @@ pub mod collect;
 pub mod config;
 pub mod engine;
 pub mod execute;
+pub mod funding;
 pub mod hub;
 pub mod metrics;
 pub mod service;

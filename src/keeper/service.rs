@@ -24,6 +24,7 @@ use crate::{
         config::{KeeperConfig, KeeperConfigError, Mode, RPC_URL_ENV, StoreLocation},
         engine::{self, Engine, Event, Status},
         execute::perform::{PerformExecutor, SimulateCheck},
+        funding::{FundingJob, FundingJobError, FundingKeyError, Served, load_funding_signer},
         hub::{HubJob, HubJobError},
         metrics::{self as m, Health, ServeError, names},
         strategy::{perform::Policy, schedule::Schedule},
@@ -106,6 +107,12 @@ pub enum KeeperError {
     /// The hub job.
     #[error(transparent)]
     Hub(#[from] HubJobError),
+    /// The funding job.
+    #[error(transparent)]
+    Funding(#[from] FundingJobError),
+    /// The funding key.
+    #[error(transparent)]
+    FundingKey(#[from] FundingKeyError),
 }
 
 /// The node a configuration names, checked to serve its chain.
@@ -185,6 +192,7 @@ pub struct Keeper {
     min_balance: U256,
     metrics: Option<m::Server>,
     hub: Option<HubJob>,
+    funding: Option<FundingJob>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -203,6 +211,19 @@ impl Keeper {
     pub async fn start(
         config: &KeeperConfig,
         signer: PrivateKeySigner,
+    ) -> Result<Self, KeeperError> {
+        let funder = match config.funding()? {
+            Some(s) => load_funding_signer(s.keystore.as_deref())?,
+            None => None,
+        };
+        Self::start_with(config, signer, funder).await
+    }
+
+    /// As [`Self::start`], with the funding key given (`None`: the keeper's own key pays).
+    pub async fn start_with(
+        config: &KeeperConfig,
+        signer: PrivateKeySigner,
+        funder: Option<PrivateKeySigner>,
     ) -> Result<Self, KeeperError> {
         let node = Node::connect(config).await?;
         let Node {
@@ -309,6 +330,52 @@ impl Keeper {
             ),
             None => None,
         };
+        let funding = match (config.funding()?, contracts.registry) {
+            (Some(settings), Some(registry)) => {
+                let upkeeps: Vec<Served> = targets
+                    .iter()
+                    .filter_map(|t| {
+                        t.spec.upkeep_id.map(|id| Served {
+                            name: t.spec.name.clone(),
+                            id,
+                        })
+                    })
+                    .collect();
+                // A funding key of its own gets its own transaction manager (its own nonces);
+                // the keeper's key pays through the keeper's manager.
+                let (funder, own) = match funder {
+                    Some(key) if key.address() != address => (
+                        Arc::new(
+                            TxManager::start(
+                                reader.clone(),
+                                key,
+                                chain_id,
+                                store.clone(),
+                                tx_config(config),
+                            )
+                            .await?,
+                        ),
+                        true,
+                    ),
+                    _ => (Arc::clone(&txm), false),
+                };
+                Some(
+                    FundingJob::start(
+                        reader.clone(),
+                        funder,
+                        own,
+                        store.clone(),
+                        chain_id,
+                        registry,
+                        upkeeps,
+                        settings,
+                        config.perform.gas_margin_percent,
+                    )
+                    .await?,
+                )
+            }
+            _ => None,
+        };
         Ok(Self {
             chain_id,
             address,
@@ -325,6 +392,7 @@ impl Keeper {
             min_balance: config.keeper.min_balance_wei,
             metrics,
             hub,
+            funding,
         })
     }
 
@@ -370,6 +438,7 @@ impl Keeper {
             min_balance,
             metrics: _metrics,
             hub,
+            funding,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -378,9 +447,10 @@ impl Keeper {
             executor, check, targets, actions, events_tx,
         ));
         let (hub_stop, hub_stopped) = watch::channel(false);
-        let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
+        let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped.clone())));
+        let funding = funding.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
         let scheduler = jobs(reader, address, min_balance).await?;
-        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), "keeper running");
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), funding = funding.is_some(), "keeper running");
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -395,6 +465,9 @@ impl Keeper {
         let _ = hub_stop.send(true);
         if let Some(h) = hub {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+        if let Some(f) = funding {
+            let _ = tokio::time::timeout(Duration::from_secs(10), f).await;
         }
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).

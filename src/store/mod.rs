@@ -61,6 +61,7 @@
 mod codec;
 mod cursor;
 mod error;
+mod funding;
 mod hub;
 mod hub_offers;
 mod summary;
@@ -79,6 +80,7 @@ use sqlx::sqlite::{
 };
 
 pub use error::{StoreError, StoreResult, UnknownValue};
+pub use funding::{Charges, FundingEnd, FundingRecord, FundingState, NewFunding};
 pub use hub::{
     HubBatchEnd, HubBatchRecord, HubBatchState, HubRequestRecord, HubRequestState, NewHubBatch,
 };

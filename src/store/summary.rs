@@ -10,6 +10,7 @@ use sqlx::sqlite::SqliteRow;
 use super::Store;
 use super::codec::{Cols, int};
 use super::error::{StoreError, StoreResult};
+use super::funding::FundingState;
 use super::telemetry::{FailureStage, Source};
 use super::tx_types::{AttemptPurpose, TxState};
 
@@ -26,9 +27,11 @@ pub struct StoreSummary {
     pub rounds_by_source: BTreeMap<Source, u64>,
     /// Duplicates the keeper did not send (refusals recorded).
     pub duplicates_refused: u64,
-    /// The keeper's transactions, by state (every state present).
+    /// The keeper's transactions, by state (every state present); top-ups are in `top_ups`.
     pub keeper_txs: BTreeMap<TxState, u64>,
-    /// Attempts signed, of every purpose.
+    /// Upkeep top-ups decided by the funding job, by state (every state present).
+    pub top_ups: BTreeMap<FundingState, u64>,
+    /// Attempts signed, of every purpose (top-ups' excluded).
     pub attempts: u64,
     /// Fee-bump attempts.
     pub replacements: u64,
@@ -65,10 +68,14 @@ const PERFORMS_BY_SOURCE: &str =
     "SELECT source, COUNT(*) AS n FROM performs WHERE chain_id = ?1 GROUP BY source";
 const ROUNDS_BY_SOURCE: &str =
     "SELECT source, COUNT(*) AS n FROM rounds WHERE chain_id = ?1 GROUP BY source";
-const TXS_BY_STATE: &str =
-    "SELECT state, COUNT(*) AS n FROM txs WHERE chain_id = ?1 GROUP BY state";
+/// The keeper's own work: top-ups (possibly from a funding key of their own) are counted apart.
+const TXS_BY_STATE: &str = "SELECT state, COUNT(*) AS n FROM txs \
+     WHERE chain_id = ?1 AND kind <> 'top_up' GROUP BY state";
 const ATTEMPTS_BY_PURPOSE: &str = "SELECT a.purpose AS purpose, COUNT(*) AS n \
-     FROM attempts a JOIN txs t ON t.id = a.tx_id WHERE t.chain_id = ?1 GROUP BY a.purpose";
+     FROM attempts a JOIN txs t ON t.id = a.tx_id WHERE t.chain_id = ?1 AND t.kind <> 'top_up' \
+     GROUP BY a.purpose";
+const FUNDINGS_BY_STATE: &str =
+    "SELECT state, COUNT(*) AS n FROM fundings WHERE chain_id = ?1 GROUP BY state";
 const FAILURES: &str = "SELECT stage, error, COUNT(*) AS n FROM failures WHERE chain_id = ?1 \
      GROUP BY stage, error";
 /// Every charge, per table (summed in Rust: exact U256, no SQL floats).
@@ -116,6 +123,8 @@ impl Store {
         let keeper_txs = count_by(&rows, "txs", "state", TxState::ALL)?;
         let rows = fetch(conn, chain, ATTEMPTS_BY_PURPOSE).await?;
         let purposes = count_by(&rows, "attempts", "purpose", AttemptPurpose::ALL)?;
+        let rows = fetch(conn, chain, FUNDINGS_BY_STATE).await?;
+        let top_ups = count_by(&rows, "fundings", "state", FundingState::ALL)?;
 
         let mut failures = Vec::new();
         for row in fetch(conn, chain, FAILURES).await? {
@@ -147,6 +156,7 @@ impl Store {
             rounds_by_source,
             duplicates_refused: scalar(conn, chain, REFUSALS).await?,
             keeper_txs,
+            top_ups,
             attempts: purposes.values().sum(),
             replacements: purposes.get(&AttemptPurpose::Bump).copied().unwrap_or(0),
             cancels: purposes.get(&AttemptPurpose::Cancel).copied().unwrap_or(0),

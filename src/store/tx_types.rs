@@ -17,6 +17,8 @@ text_enum! {
         NoOp => "noop",
         /// A hub's `settleBatch`.
         HubBatch => "hub_batch",
+        /// An upkeep top-up (`transferAndCall` or `addFunds`).
+        TopUp => "top_up",
     }
 }
 

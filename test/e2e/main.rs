@@ -18,6 +18,7 @@ mod devnet_don;
 mod don;
 mod errors;
 mod forecast;
+mod funding;
 mod hub;
 mod hub_keeper;
 mod keeper_devnet;

@@ -19,14 +19,17 @@ use std::{
 };
 
 use alloy::{
-    primitives::Address,
+    primitives::{Address, U256},
     providers::{Provider, ext::AnvilApi},
 };
 use eyre::{WrapErr, eyre};
 
 use crate::{
     chain::{
-        Connection, anvil::LocalChain, bindings::AutomationRegistry2_3, provider,
+        Connection,
+        anvil::LocalChain,
+        bindings::{AutomationRegistry2_3, LinkToken},
+        provider,
         provider::code_hash,
     },
     cli::{deploy::deploy_stack, output},
@@ -56,8 +59,8 @@ const PRICE_MOVER_ACCOUNT: usize = 9;
 /// anvil account that takes the demo's orders.
 const TAKER_ACCOUNT: usize = 11;
 /// Development accounts anvil starts with: 0 deployer, 1–4 DON signers, 5–8 transmitters, 9
-/// price mover, 10 keeper, 11 taker, 12 the hub (its own keeper).
-const ANVIL_ACCOUNTS: usize = 13;
+/// price mover, 10 keeper, 11 taker, 12 the hub (its own keeper), 13 the keeper's funding key.
+const ANVIL_ACCOUNTS: usize = 14;
 /// How often the devnet's keeper asks for a new head (blocks come every second).
 const KEEPER_POLL_MS: u64 = 250;
 
@@ -155,6 +158,20 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
     devnet_keeper::allow(&conn, &demo, keeper_key.address())
         .await
         .wrap_err("allow-listing the devnet keeper failed")?;
+    // The keeper's upkeeps are funded from anvil account 13 (its own nonces), with LINK from
+    // the deployer; its native coin is anvil's.
+    let funding_key = dev_signer(&chain, devnet_keeper::FUNDING_ACCOUNT)?;
+    demo::send(
+        &conn,
+        "LINK.transfer(funding account, 10,000 LINK)",
+        automation.link,
+        &LinkToken::transferCall {
+            to: funding_key.address(),
+            amount: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u8)),
+        },
+    )
+    .await
+    .wrap_err("funding the devnet's funding account with LINK failed")?;
     // A second keeper, of anvil account 12, is the hub of the stack's HubDepository for the
     // demo's USDC.
     let hub_key = dev_signer(&chain, devnet_keeper::HUB_ACCOUNT)?;
@@ -280,7 +297,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             &dir,
             chain_at,
             keeper_files,
-            Serves::Demo(&files.1),
+            Serves::Demo(&files.1, Some(&funding_key)),
             &keeper_key,
             options,
         )
@@ -306,7 +323,7 @@ pub async fn run(args: DevnetArgs) -> eyre::Result<()> {
             &dir,
             chain_at,
             keeper_files,
-            Serves::Demo(&files.1),
+            Serves::Demo(&files.1, Some(&funding_key)),
             keeper_key,
             options,
         )

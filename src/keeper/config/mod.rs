@@ -22,6 +22,7 @@
 //! the password in [`KEYSTORE_PASSWORD_ENV`](crate::chain::signer::KEYSTORE_PASSWORD_ENV).
 
 mod error;
+mod funding;
 mod hub;
 mod overrides;
 mod sections;
@@ -43,6 +44,7 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 pub use error::KeeperConfigError;
+pub use funding::{FundingSection, FundingSettings};
 pub use hub::{HubSection, HubSettings, HubToken, HubTokenEntry, MAX_PUSHES};
 pub use sections::{
     ChainSection, ContractsSection, KeeperSection, MetricsSection, PerformSection, ScanSection,
@@ -106,6 +108,9 @@ pub struct KeeperConfig {
     /// `[hub]`: the hub this keeper runs (its depository, planner and tokens), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub: Option<HubSection>,
+    /// `[funding]`: the keeper keeps the upkeeps it serves funded, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding: Option<FundingSection>,
     /// The file, as named in messages.
     #[serde(skip)]
     file: String,
@@ -138,6 +143,7 @@ impl KeeperConfig {
             targets: Vec::new(),
             target_sets: Vec::new(),
             hub: None,
+            funding: None,
             file: source::INLINE.to_string(),
             base_dir: base_dir.into(),
         }

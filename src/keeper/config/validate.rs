@@ -109,6 +109,7 @@ impl KeeperConfig {
         self.contracts()?;
         self.targets()?;
         self.hub()?;
+        self.funding()?;
         Ok(())
     }
 

@@ -360,6 +360,10 @@ impl WorkCheck for SimulateCheck {
         tx: &'a TxRecord,
     ) -> Pin<Box<dyn Future<Output = Validity> + Send + 'a>> {
         Box::pin(async move {
+            if tx.kind == crate::store::TxKind::TopUp {
+                // A top-up carries value (addFunds for a wrapped-native upkeep).
+                return crate::keeper::funding::still_needed(&self.reader, self.from, tx).await;
+            }
             let kind = if self.managers.contains(&tx.to) {
                 TargetKind::Manager
             } else {

@@ -321,6 +321,7 @@ async fn the_summary_counts_every_field() {
             (TxState::Cancelled, 0),
             (TxState::Failed, 1),
         ]),
+        top_ups: FundingState::ALL.iter().map(|s| (*s, 0)).collect(),
         attempts: 6,
         replacements: 2,
         cancels: 1,

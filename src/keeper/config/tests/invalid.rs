@@ -294,3 +294,65 @@ fn syntax_errors_give_line_and_column() {
         ],
     );
 }
+
+#[test]
+fn funding_fields_name_field_value_and_fix() {
+    let with = |funding: &str| {
+        format!(
+            "{BASE}\n[contracts]\nregistry = \"0x3333333333333333333333333333333333333333\"\n\n[funding]\n{funding}\n"
+        )
+    };
+    let ok = parse(&with("")).unwrap();
+    ok.validate().unwrap();
+    let s = ok.funding().unwrap().unwrap();
+    assert_eq!(
+        (s.min_balance_multiple, s.performs_per_day, s.window_blocks),
+        (3, 24, 1024),
+        "the defaults"
+    );
+    assert_eq!(s.offpeak.percentile, 25);
+    for (line, needles) in [
+        (
+            "min_balance_multiple = 0",
+            &[
+                "funding.min_balance_multiple = 0 is zero",
+                "give at least 1",
+            ][..],
+        ),
+        ("every_secs = 0", &["funding.every_secs = 0 is zero"][..]),
+        (
+            "performs_per_day = 0",
+            &["funding.performs_per_day = 0"][..],
+        ),
+        (
+            "offpeak_percentile = 101",
+            &["funding.offpeak_percentile = 101 is outside 1–100"][..],
+        ),
+        (
+            "offpeak_window_blocks = 1025",
+            &["funding.offpeak_window_blocks = 1025", "eth_feeHistory"][..],
+        ),
+    ] {
+        let msg = parse(&with(line))
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert_has(&msg, needles);
+    }
+    let msg = parse(&format!("{BASE}\n[funding]\n"))
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &msg,
+        &[
+            "funding",
+            "needs the Automation registry",
+            "set [contracts] registry",
+        ],
+    );
+    let msg = parse_err(&with("private_key = \"0x12\""));
+    assert!(!msg.contains("0x12"), "{msg}");
+}
