@@ -2,6 +2,7 @@
 //! upkeeps itself — as a fallback when the Automation network stays silent, or as the primary
 //! performer — configured by [`config`].
 
+pub mod bands;
 pub mod check;
 pub mod collect;
 pub mod config;

@@ -20,6 +20,7 @@ use crate::{
         tx::{TxConfig, TxError, TxManager},
     },
     keeper::{
+        bands::{BandsJob, BandsJobError, Controlled},
         collect::{blocks, logs::LogsCollector, scan::Scanner},
         config::{KeeperConfig, KeeperConfigError, Mode, RPC_URL_ENV, StoreLocation},
         engine::{self, Engine, Event, Status},
@@ -113,6 +114,9 @@ pub enum KeeperError {
     /// The funding key.
     #[error(transparent)]
     FundingKey(#[from] FundingKeyError),
+    /// The adaptive-bands job.
+    #[error(transparent)]
+    Bands(#[from] BandsJobError),
 }
 
 /// The node a configuration names, checked to serve its chain.
@@ -193,6 +197,7 @@ pub struct Keeper {
     metrics: Option<m::Server>,
     hub: Option<HubJob>,
     funding: Option<FundingJob>,
+    bands: Option<BandsJob>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -306,6 +311,12 @@ impl Keeper {
             last_head: None,
             block_time_s: config.poll_interval().as_secs_f64().max(1.0),
             needed: vec![false; targets.len()],
+            sampler: config.bands()?.map(|b| engine::DriftSampler {
+                store: store.clone(),
+                chain_id,
+                every_s: b.sample.as_secs(),
+                last: vec![None; targets.len()],
+            }),
             targets: Arc::clone(&targets),
         };
         let executor = PerformExecutor::new(
@@ -376,6 +387,31 @@ impl Keeper {
             }
             _ => None,
         };
+        let bands = match config.bands()? {
+            Some(settings) => {
+                let candidates = targets
+                    .iter()
+                    .filter(|t| t.kind() == crate::keeper::config::TargetKind::Balancer)
+                    .map(|t| Controlled {
+                        name: t.spec.name.clone(),
+                        address: t.address(),
+                    })
+                    .collect();
+                Some(
+                    BandsJob::start(
+                        reader.clone(),
+                        Arc::clone(&txm),
+                        store.clone(),
+                        chain_id,
+                        candidates,
+                        settings,
+                        config.perform.gas_margin_percent,
+                    )
+                    .await?,
+                )
+            }
+            None => None,
+        };
         Ok(Self {
             chain_id,
             address,
@@ -393,6 +429,7 @@ impl Keeper {
             metrics,
             hub,
             funding,
+            bands,
         })
     }
 
@@ -439,6 +476,7 @@ impl Keeper {
             metrics: _metrics,
             hub,
             funding,
+            bands,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -448,7 +486,8 @@ impl Keeper {
         ));
         let (hub_stop, hub_stopped) = watch::channel(false);
         let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped.clone())));
-        let funding = funding.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
+        let funding = funding.map(|job| tokio::spawn(job.run(poll, hub_stopped.clone())));
+        let bands = bands.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
         let scheduler = jobs(reader, address, min_balance).await?;
         tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), funding = funding.is_some(), "keeper running");
         tokio::pin!(stop);
@@ -468,6 +507,9 @@ impl Keeper {
         }
         if let Some(f) = funding {
             let _ = tokio::time::timeout(Duration::from_secs(10), f).await;
+        }
+        if let Some(b) = bands {
+            let _ = tokio::time::timeout(Duration::from_secs(10), b).await;
         }
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).

@@ -58,6 +58,7 @@
 //! refusal). Each keeper needs its own sender (one nonce sequence per key), and log cursors need
 //! a per-keeper `name` or a shared reader.
 
+mod bands;
 mod codec;
 mod cursor;
 mod error;
@@ -79,6 +80,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use bands::{BandChangeRecord, BandChangeState, DriftSample, NewBandChange};
 pub use error::{StoreError, StoreResult, UnknownValue};
 pub use funding::{Charges, FundingEnd, FundingRecord, FundingState, NewFunding};
 pub use hub::{

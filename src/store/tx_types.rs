@@ -19,6 +19,8 @@ text_enum! {
         HubBatch => "hub_batch",
         /// An upkeep top-up (`transferAndCall` or `addFunds`).
         TopUp => "top_up",
+        /// A controller's `setBands`.
+        SetBands => "set_bands",
     }
 }
 

@@ -9,6 +9,7 @@
     unreachable_pub
 )]
 
+mod bands;
 mod bench;
 mod budget;
 mod compilers;

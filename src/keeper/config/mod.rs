@@ -21,6 +21,7 @@
 //! reads [`PRIVATE_KEY_ENV`](crate::chain::signer::PRIVATE_KEY_ENV), or `[keeper] keystore` with
 //! the password in [`KEYSTORE_PASSWORD_ENV`](crate::chain::signer::KEYSTORE_PASSWORD_ENV).
 
+mod bands;
 mod error;
 mod funding;
 mod hub;
@@ -43,6 +44,7 @@ use std::{
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
+pub use bands::{BandSettings, BandsSection};
 pub use error::KeeperConfigError;
 pub use funding::{FundingSection, FundingSettings};
 pub use hub::{HubSection, HubSettings, HubToken, HubTokenEntry, MAX_PUSHES};
@@ -111,6 +113,9 @@ pub struct KeeperConfig {
     /// `[funding]`: the keeper keeps the upkeeps it serves funded, if present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funding: Option<FundingSection>,
+    /// `[bands]`: the keeper adapts the bands of the balancers it controls, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bands: Option<BandsSection>,
     /// The file, as named in messages.
     #[serde(skip)]
     file: String,
@@ -144,6 +149,7 @@ impl KeeperConfig {
             target_sets: Vec::new(),
             hub: None,
             funding: None,
+            bands: None,
             file: source::INLINE.to_string(),
             base_dir: base_dir.into(),
         }

@@ -110,6 +110,7 @@ impl KeeperConfig {
         self.targets()?;
         self.hub()?;
         self.funding()?;
+        self.bands()?;
         Ok(())
     }
 

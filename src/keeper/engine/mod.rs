@@ -139,6 +139,56 @@ pub(crate) struct Engine {
     pub(crate) last_head: Option<Head>,
     pub(crate) block_time_s: f64,
     pub(crate) needed: Vec<bool>,
+    /// Drift samples for the adaptive-bands job (`[bands]`), if it runs.
+    pub(crate) sampler: Option<DriftSampler>,
+}
+
+/// Records each balancer's drift, band and forecast volatility every `every_s` from the scans
+/// (the adaptive-bands job's history).
+pub(crate) struct DriftSampler {
+    pub(crate) store: crate::store::Store,
+    pub(crate) chain_id: u64,
+    pub(crate) every_s: u64,
+    pub(crate) last: Vec<Option<u64>>,
+}
+
+impl DriftSampler {
+    async fn sample(&mut self, schedule: &Schedule, targets: &[Target], block: u64, at_s: u64) {
+        for (i, t) in targets.iter().enumerate() {
+            if t.kind() != crate::keeper::config::TargetKind::Balancer {
+                continue;
+            }
+            let due = self
+                .last
+                .get(i)
+                .copied()
+                .flatten()
+                .is_none_or(|l| at_s >= l.saturating_add(self.every_s));
+            let (Some(drift_bps), Some(band)) = (schedule.drift_bps(i), schedule.band_bps(i))
+            else {
+                continue;
+            };
+            if !due {
+                continue;
+            }
+            let sample = crate::store::DriftSample {
+                target: t.address(),
+                block,
+                at_s,
+                drift_bps,
+                band_bps: u32::from(band),
+                vol_annual: schedule.vol_annual(i),
+            };
+            match self.store.record_drift_sample(self.chain_id, &sample).await {
+                Ok(()) => {
+                    if let Some(l) = self.last.get_mut(i) {
+                        *l = Some(at_s);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot record a drift sample"),
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -258,6 +308,10 @@ impl Engine {
                 self.schedule.simulated(i, now);
                 checks.push((i, c.clone(), t.registry));
             }
+        }
+        if let Some(s) = &mut self.sampler {
+            s.sample(&self.schedule, &self.targets, h.number, h.timestamp)
+                .await;
         }
         // Fresh triggers among the targets not simulated: simulate them in this block too.
         let follow = self.schedule.follow_up(&plan.simulate);

@@ -190,6 +190,19 @@ impl Schedule {
         self.entries.get(i)?.watches.iter().find_map(|w| w.band_bps)
     }
 
+    /// The largest annualised volatility the forecasts of target `i` estimate for any of its
+    /// assets (EWMA of log returns), once they have seen a return.
+    pub fn vol_annual(&self, i: usize) -> Option<f64> {
+        self.entries
+            .get(i)?
+            .watches
+            .iter()
+            .filter_map(|w| w.forecaster.as_ref())
+            .filter(|f| f.ewma().updates() > 0)
+            .flat_map(|f| (0..f.ewma().len()).filter_map(|k| f.ewma().vol_annual(k)))
+            .max_by(f64::total_cmp)
+    }
+
     /// Target `i`'s largest global drift over its portfolios at the last reads, bps.
     pub fn drift_bps(&self, i: usize) -> Option<u64> {
         self.entries

@@ -1,6 +1,7 @@
 //! Tests of the keeper store: opening, restarts, corruption and the shared helpers; the
 //! transaction and telemetry tests are in the submodules.
 
+mod bands;
 mod funding;
 mod hub;
 mod telemetry;

@@ -356,3 +356,32 @@ fn funding_fields_name_field_value_and_fix() {
     let msg = parse_err(&with("private_key = \"0x12\""));
     assert!(!msg.contains("0x12"), "{msg}");
 }
+
+#[test]
+fn bands_fields_name_field_value_and_fix() {
+    let with = |bands: &str| format!("{BASE}\n[bands]\n{bands}\n");
+    let ok = parse(&with("")).unwrap();
+    ok.validate().unwrap();
+    let s = ok.bands().unwrap().unwrap();
+    assert_eq!(s.every.as_secs(), 604_800, "weekly by default");
+    assert_eq!((s.min_gap_bps, s.max_step_bps), (25, 50));
+    for (line, needles) in [
+        ("every_secs = 0", &["bands.every_secs = 0 is zero"][..]),
+        ("max_step_bps = 0", &["bands.max_step_bps = 0 is zero"][..]),
+        (
+            "calm_vol = -1.0",
+            &["bands.calm_vol = -1 is not a finite number"][..],
+        ),
+        (
+            "gap_bps = 10",
+            &["bands.gap_bps = 10 is below bands.min_gap_bps = 25"][..],
+        ),
+    ] {
+        let msg = parse(&with(line))
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert_has(&msg, needles);
+    }
+}
