@@ -24,6 +24,7 @@
 mod error;
 mod hub;
 mod overrides;
+mod relay;
 mod sections;
 mod source;
 mod targets;
@@ -44,6 +45,10 @@ use serde::{Deserialize, Serialize};
 
 pub use error::KeeperConfigError;
 pub use hub::{HubSection, HubSettings, HubToken, HubTokenEntry, MAX_PUSHES};
+pub use relay::{
+    MissingToken, ONEINCH_API_KEY_ENV, RelaySection, RelaySettings, Sink, SinkEntry, SinkKind,
+    display_url,
+};
 pub use sections::{
     ChainSection, ContractsSection, KeeperSection, MetricsSection, PerformSection, ScanSection,
     TargetEntry, TargetSetEntry, TxSection,
@@ -106,6 +111,9 @@ pub struct KeeperConfig {
     /// `[hub]`: the hub this keeper runs (its depository, planner and tokens), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub: Option<HubSection>,
+    /// `[relay]`: where the targets' published orders are sent (1inch, webhooks), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<RelaySection>,
     /// The file, as named in messages.
     #[serde(skip)]
     file: String,
@@ -138,6 +146,7 @@ impl KeeperConfig {
             targets: Vec::new(),
             target_sets: Vec::new(),
             hub: None,
+            relay: None,
             file: source::INLINE.to_string(),
             base_dir: base_dir.into(),
         }

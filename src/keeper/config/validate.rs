@@ -109,6 +109,7 @@ impl KeeperConfig {
         self.contracts()?;
         self.targets()?;
         self.hub()?;
+        self.relay()?;
         Ok(())
     }
 
@@ -261,7 +262,7 @@ impl KeeperConfig {
     }
 
     /// `value` must lie in `lo..=hi`.
-    fn range<T>(
+    pub(super) fn range<T>(
         &self,
         field: &str,
         value: T,

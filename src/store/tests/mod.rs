@@ -2,6 +2,7 @@
 //! transaction and telemetry tests are in the submodules.
 
 mod hub;
+mod relay;
 mod telemetry;
 mod txs;
 
