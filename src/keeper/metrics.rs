@@ -58,6 +58,8 @@ pub mod names {
     pub const BALANCE_ETH: &str = "onebalancer_keeper_balance_eth";
     /// Gauge: the chain head.
     pub const HEAD: &str = "onebalancer_head_block";
+    /// Counter: relayed orders by sink and outcome (delivered, refused, retry, failed, expired).
+    pub const RELAYED: &str = "onebalancer_relay_posts_total";
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls reuse it).
@@ -100,6 +102,7 @@ fn describe() {
     metrics::describe_counter!(ERRORS, "Errors by kind and error");
     metrics::describe_gauge!(BALANCE_ETH, "The keeper's balance, ether");
     metrics::describe_gauge!(HEAD, "The chain head");
+    metrics::describe_counter!(RELAYED, "Orders posted to relay sinks, by sink and outcome");
 }
 
 /// Counts an error of `kind` named `error`.

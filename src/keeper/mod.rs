@@ -9,6 +9,7 @@ pub mod engine;
 pub mod execute;
 pub mod hub;
 pub mod metrics;
+pub mod relay;
 pub mod service;
 pub mod strategy;
 pub mod targets;

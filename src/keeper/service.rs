@@ -26,6 +26,7 @@ use crate::{
         execute::perform::{PerformExecutor, SimulateCheck},
         hub::{HubJob, HubJobError},
         metrics::{self as m, Health, ServeError, names},
+        relay::{RelayJob, RelayJobError},
         strategy::{perform::Policy, schedule::Schedule},
         targets::{self, Target, TargetError},
     },
@@ -106,6 +107,9 @@ pub enum KeeperError {
     /// The hub job.
     #[error(transparent)]
     Hub(#[from] HubJobError),
+    /// The relay job.
+    #[error(transparent)]
+    Relay(#[from] RelayJobError),
 }
 
 /// The node a configuration names, checked to serve its chain.
@@ -185,6 +189,7 @@ pub struct Keeper {
     min_balance: U256,
     metrics: Option<m::Server>,
     hub: Option<HubJob>,
+    relay: Option<RelayJob>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -309,6 +314,20 @@ impl Keeper {
             ),
             None => None,
         };
+        let relay = match config.relay()? {
+            Some(settings) => Some(
+                RelayJob::start(
+                    reader.clone(),
+                    store.clone(),
+                    chain_id,
+                    settings,
+                    relay_balancers(&targets),
+                    |var| std::env::var(var).ok(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         Ok(Self {
             chain_id,
             address,
@@ -325,6 +344,7 @@ impl Keeper {
             min_balance: config.keeper.min_balance_wei,
             metrics,
             hub,
+            relay,
         })
     }
 
@@ -370,6 +390,7 @@ impl Keeper {
             min_balance,
             metrics: _metrics,
             hub,
+            relay,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -377,10 +398,11 @@ impl Keeper {
         let executing = tokio::spawn(engine::execute(
             executor, check, targets, actions, events_tx,
         ));
-        let (hub_stop, hub_stopped) = watch::channel(false);
-        let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
+        let (jobs_stop, jobs_stopped) = watch::channel(false);
+        let hub = hub.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
+        let relay = relay.map(|job| tokio::spawn(job.run(poll, jobs_stopped)));
         let scheduler = jobs(reader, address, min_balance).await?;
-        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), "keeper running");
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), relay = relay.is_some(), "keeper running");
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -392,9 +414,13 @@ impl Keeper {
         }
         collector.abort();
         // The hub job finishes its step in hand (a batch is recorded before it is sent).
-        let _ = hub_stop.send(true);
+        let _ = jobs_stop.send(true);
         if let Some(h) = hub {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+        // The relay finishes the POST in hand (its try is recorded before it goes out).
+        if let Some(r) = relay {
+            let _ = tokio::time::timeout(Duration::from_secs(10), r).await;
         }
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).
@@ -405,6 +431,16 @@ impl Keeper {
         }
         Ok(store.summary(chain_id).await?)
     }
+}
+
+/// Every balancer the targets serve (standalone, or a manager's member) with its tokens: what
+/// the relay relays.
+pub(crate) fn relay_balancers(targets: &[Target]) -> Vec<(Address, Vec<Address>)> {
+    targets
+        .iter()
+        .flat_map(|t| t.portfolios())
+        .map(|p| (p.address, p.assets.iter().map(|a| a.token).collect()))
+        .collect()
 }
 
 /// The chain id the node at `url` (the config's `rpc_url`) serves; a node that does not answer
