@@ -6,7 +6,8 @@
 //! configured) has code; every target is a balancer or an upkeep manager of the configured kind;
 //! the keeper's address is an allow-listed fallback keeper of every target; a target with an
 //! upkeep id has a registry to watch it through; a `[hub]`'s depository and tokens have code;
-//! a `[funding]` key loads; the keeper holds at least `min_balance_wei`.
+//! a `[funding]` key loads; every `[relay]` sink's token is in the environment; the keeper
+//! holds at least `min_balance_wei`.
 
 use std::fmt::Write as _;
 
@@ -266,6 +267,17 @@ pub async fn check_config(config: &KeeperConfig) -> Result<String, CheckError> {
             } else {
                 ""
             }
+        );
+    }
+    if let Some(r) = config.relay().map_err(KeeperError::from)? {
+        r.tokens(|var| std::env::var(var).ok())
+            .map_err(|e| KeeperError::Relay(e.into()))?;
+        let balancers = crate::keeper::service::relay_balancers(&targets).len();
+        let sinks: Vec<&str> = r.sinks.iter().map(|s| s.name.as_str()).collect();
+        let _ = writeln!(
+            report,
+            "relay: the orders of {balancers} balancers to {}",
+            sinks.join(", ")
         );
     }
     let balance = reader

@@ -62,6 +62,8 @@ pub mod names {
     pub const FUNDING_SHORT: &str = "onebalancer_funding_wallet_short";
     /// Counter: top-ups sent, by billing token and timing.
     pub const TOPUPS: &str = "onebalancer_topups_total";
+    /// Counter: relayed orders by sink and outcome (delivered, refused, retry, failed, expired).
+    pub const RELAYED: &str = "onebalancer_relay_posts_total";
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls reuse it).
@@ -109,6 +111,7 @@ fn describe() {
         "What the funding wallet lacks to pay every top-up due, by token"
     );
     metrics::describe_counter!(TOPUPS, "Upkeep top-ups sent, by token and timing");
+    metrics::describe_counter!(RELAYED, "Orders posted to relay sinks, by sink and outcome");
 }
 
 /// Counts an error of `kind` named `error`.

@@ -28,6 +28,7 @@ use crate::{
         funding::{FundingJob, FundingJobError, FundingKeyError, Served, load_funding_signer},
         hub::{HubJob, HubJobError},
         metrics::{self as m, Health, ServeError, names},
+        relay::{RelayJob, RelayJobError},
         strategy::{perform::Policy, schedule::Schedule},
         targets::{self, Target, TargetError},
     },
@@ -117,6 +118,9 @@ pub enum KeeperError {
     /// The adaptive-bands job.
     #[error(transparent)]
     Bands(#[from] BandsJobError),
+    /// The relay job.
+    #[error(transparent)]
+    Relay(#[from] RelayJobError),
 }
 
 /// The node a configuration names, checked to serve its chain.
@@ -198,6 +202,7 @@ pub struct Keeper {
     hub: Option<HubJob>,
     funding: Option<FundingJob>,
     bands: Option<BandsJob>,
+    relay: Option<RelayJob>,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -412,6 +417,20 @@ impl Keeper {
             }
             None => None,
         };
+        let relay = match config.relay()? {
+            Some(settings) => Some(
+                RelayJob::start(
+                    reader.clone(),
+                    store.clone(),
+                    chain_id,
+                    settings,
+                    relay_balancers(&targets),
+                    |var| std::env::var(var).ok(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         Ok(Self {
             chain_id,
             address,
@@ -430,6 +449,7 @@ impl Keeper {
             hub,
             funding,
             bands,
+            relay,
         })
     }
 
@@ -477,6 +497,7 @@ impl Keeper {
             hub,
             funding,
             bands,
+            relay,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -484,12 +505,13 @@ impl Keeper {
         let executing = tokio::spawn(engine::execute(
             executor, check, targets, actions, events_tx,
         ));
-        let (hub_stop, hub_stopped) = watch::channel(false);
-        let hub = hub.map(|job| tokio::spawn(job.run(poll, hub_stopped.clone())));
-        let funding = funding.map(|job| tokio::spawn(job.run(poll, hub_stopped.clone())));
-        let bands = bands.map(|job| tokio::spawn(job.run(poll, hub_stopped)));
+        let (jobs_stop, jobs_stopped) = watch::channel(false);
+        let hub = hub.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
+        let funding = funding.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
+        let bands = bands.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
+        let relay = relay.map(|job| tokio::spawn(job.run(poll, jobs_stopped)));
         let scheduler = jobs(reader, address, min_balance).await?;
-        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), funding = funding.is_some(), "keeper running");
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), funding = funding.is_some(), bands = bands.is_some(), relay = relay.is_some(), "keeper running");
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -500,8 +522,8 @@ impl Keeper {
             }
         }
         collector.abort();
-        // The hub job finishes its step in hand (a batch is recorded before it is sent).
-        let _ = hub_stop.send(true);
+        // The jobs finish their step in hand (each records its work before it is sent).
+        let _ = jobs_stop.send(true);
         if let Some(h) = hub {
             let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
         }
@@ -510,6 +532,10 @@ impl Keeper {
         }
         if let Some(b) = bands {
             let _ = tokio::time::timeout(Duration::from_secs(10), b).await;
+        }
+        // The relay finishes the POST in hand (its try is recorded before it goes out).
+        if let Some(r) = relay {
+            let _ = tokio::time::timeout(Duration::from_secs(10), r).await;
         }
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).
@@ -520,6 +546,16 @@ impl Keeper {
         }
         Ok(store.summary(chain_id).await?)
     }
+}
+
+/// Every balancer the targets serve (standalone, or a manager's member) with its tokens: what
+/// the relay relays.
+pub(crate) fn relay_balancers(targets: &[Target]) -> Vec<(Address, Vec<Address>)> {
+    targets
+        .iter()
+        .flat_map(|t| t.portfolios())
+        .map(|p| (p.address, p.assets.iter().map(|a| a.token).collect()))
+        .collect()
 }
 
 /// The chain id the node at `url` (the config's `rpc_url`) serves; a node that does not answer

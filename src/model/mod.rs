@@ -14,3 +14,4 @@ pub mod gas;
 pub mod hub;
 pub mod offpeak;
 pub mod portfolio;
+pub mod relay;

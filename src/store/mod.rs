@@ -18,6 +18,8 @@
 //! - `cursors`: the last block each log reader has processed, per chain.
 //! - `hub_requests`, `hub_batches`: a hub's requests (from its depository's logs) and the batches
 //!   it planned, each written before its transaction exists (see [`hub`]).
+//! - `relay_sends`: every published order the relay sends, one row per (sink, order hash),
+//!   written before the first POST (see [`relay`]).
 //!
 //! # States
 //! A transaction is created [`Pending`](TxState::Pending) and finished exactly once
@@ -65,6 +67,7 @@ mod error;
 mod funding;
 mod hub;
 mod hub_offers;
+mod relay;
 mod summary;
 mod telemetry;
 #[cfg(test)]
@@ -87,6 +90,7 @@ pub use hub::{
     HubBatchEnd, HubBatchRecord, HubBatchState, HubRequestRecord, HubRequestState, NewHubBatch,
 };
 pub use hub_offers::{HubOfferState, HubPullOffer, OfferDiff};
+pub use relay::{NewRelaySend, RelaySend, RelayState};
 pub use summary::StoreSummary;
 pub use telemetry::{FailureRecord, FailureStage, FillRecord, PerformRecord, RoundRecord, Source};
 pub use tx_types::{

@@ -26,6 +26,7 @@ mod error;
 mod funding;
 mod hub;
 mod overrides;
+mod relay;
 mod sections;
 mod source;
 mod targets;
@@ -48,6 +49,10 @@ pub use bands::{BandSettings, BandsSection};
 pub use error::KeeperConfigError;
 pub use funding::{FundingSection, FundingSettings};
 pub use hub::{HubSection, HubSettings, HubToken, HubTokenEntry, MAX_PUSHES};
+pub use relay::{
+    MissingToken, ONEINCH_API_KEY_ENV, RelaySection, RelaySettings, Sink, SinkEntry, SinkKind,
+    display_url,
+};
 pub use sections::{
     ChainSection, ContractsSection, KeeperSection, MetricsSection, PerformSection, ScanSection,
     TargetEntry, TargetSetEntry, TxSection,
@@ -116,6 +121,9 @@ pub struct KeeperConfig {
     /// `[bands]`: the keeper adapts the bands of the balancers it controls, if present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bands: Option<BandsSection>,
+    /// `[relay]`: where the targets' published orders are sent (1inch, webhooks), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<RelaySection>,
     /// The file, as named in messages.
     #[serde(skip)]
     file: String,
@@ -150,6 +158,7 @@ impl KeeperConfig {
             hub: None,
             funding: None,
             bands: None,
+            relay: None,
             file: source::INLINE.to_string(),
             base_dir: base_dir.into(),
         }

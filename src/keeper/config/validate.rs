@@ -111,6 +111,7 @@ impl KeeperConfig {
         self.hub()?;
         self.funding()?;
         self.bands()?;
+        self.relay()?;
         Ok(())
     }
 
@@ -263,7 +264,7 @@ impl KeeperConfig {
     }
 
     /// `value` must lie in `lo..=hi`.
-    fn range<T>(
+    pub(super) fn range<T>(
         &self,
         field: &str,
         value: T,

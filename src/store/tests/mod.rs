@@ -4,6 +4,7 @@
 mod bands;
 mod funding;
 mod hub;
+mod relay;
 mod telemetry;
 mod txs;
 
