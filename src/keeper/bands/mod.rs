@@ -16,6 +16,8 @@
 //! with its reason and observations before anything is sent (store `band_changes`), under the
 //! work key `bands/<chain>/<balancer>/<n>`, at most one open per balancer.
 
+mod reconcile;
+
 use std::{
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -39,7 +41,7 @@ use crate::{
     },
     keeper::config::BandSettings,
     model::bands::{self, BandLimits, BandState, Bands, Observations, Reason},
-    store::{BandChangeRecord, BandChangeState, NewBandChange, Store, StoreError, TxKind, TxState},
+    store::{BandChangeRecord, BandChangeState, NewBandChange, Store, StoreError, TxKind},
 };
 
 /// Why a bands step failed (retried on the next poll).
@@ -215,60 +217,6 @@ impl BandsJob {
             turns.push(self.turn(b, &history).await?);
         }
         Ok(turns)
-    }
-
-    async fn reconcile(&self) -> Result<(), BandsJobError> {
-        for c in self.store.band_changes(self.chain_id).await? {
-            if !matches!(c.state, BandChangeState::Planned | BandChangeState::Sent) {
-                continue;
-            }
-            let Some(work) = &c.work else { continue };
-            let txs = self.store.txs_for_work(work).await?;
-            match txs.iter().max_by_key(|t| t.id) {
-                None => {
-                    self.store
-                        .band_change_finished(
-                            c.id,
-                            BandChangeState::Failed,
-                            None,
-                            None,
-                            Some("never sent: the keeper stopped between deciding and sending"),
-                        )
-                        .await?;
-                }
-                Some(tx) if tx.state == TxState::Pending => {
-                    if c.state == BandChangeState::Planned {
-                        self.store.band_change_sent(c.id).await?;
-                    }
-                }
-                Some(tx) if tx.state == TxState::Confirmed => {
-                    self.store
-                        .band_change_finished(
-                            c.id,
-                            BandChangeState::Confirmed,
-                            tx.final_hash,
-                            tx.final_block,
-                            None,
-                        )
-                        .await?;
-                    tracing::info!(balancer = %c.change.target, bands = c.change.new_bands, reason = c.change.reason, "bands changed");
-                }
-                Some(tx) => {
-                    let why = format!("its transaction ended {}", tx.state.as_str());
-                    self.store
-                        .band_change_finished(
-                            c.id,
-                            BandChangeState::Failed,
-                            tx.final_hash,
-                            tx.final_block,
-                            Some(&why),
-                        )
-                        .await?;
-                    tracing::warn!(balancer = %c.change.target, %why, "band change failed");
-                }
-            }
-        }
-        Ok(())
     }
 
     async fn turn(
