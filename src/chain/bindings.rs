@@ -132,6 +132,12 @@ sol! {
             bytes offchainConfig;
         }
 
+        /// `AutomationRegistryBase2_3.BillingOverrides`: an upkeep's own premium and flat fee.
+        struct BillingOverrides {
+            uint32 gasFeePPB;
+            uint24 flatFeeMilliCents;
+        }
+
         /// `AutomationRegistryBase2_3.HotVars` (`chainModule` is an `IChainModule`).
         struct HotVars {
             uint96 totalPremium;
@@ -237,6 +243,8 @@ sol! {
         function getTriggerType(uint256 upkeepId) external pure returns (uint8);
         function getBillingToken(uint256 upkeepID) external view returns (address);
         function getBillingTokenConfig(address token) external view returns (BillingConfig memory);
+        function getBillingOverrides(uint256 upkeepID) external view returns (BillingOverrides memory);
+        function getBillingOverridesEnabled(uint256 upkeepID) external view returns (bool);
         function getBalance(uint256 id) external view returns (uint96 balance);
         function getMinBalance(uint256 id) external view returns (uint96);
         function addFunds(uint256 id, uint96 amount) external payable;
@@ -316,5 +324,19 @@ sol! {
             uint256 takerTraits,
             bytes calldata args
         ) external returns (uint256 makingAmount, uint256 takingAmount, bytes32 orderHash);
+    }
+}
+
+sol! {
+    /// `AutomationRegistryBase2_3.Report`: `abi.encode` of this struct is the raw report a
+    /// transmit carries.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Report {
+        uint256 fastGasWei;
+        uint256 linkUSD;
+        uint256[] upkeepIds;
+        uint256[] gasLimits;
+        bytes[] triggers;
+        bytes[] performDatas;
     }
 }

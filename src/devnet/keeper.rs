@@ -46,6 +46,8 @@ pub const FUNDING_KEYSTORE_FILE: &str = "funding-key.json";
 pub const KEYSTORE_PASSWORD: &str = "devnet";
 /// The config file's name, beside the manifest.
 pub const CONFIG_FILE: &str = "keeper.toml";
+/// How often the devnet keeper samples each balancer's drift (`[scan] sample_secs`), s.
+pub const DEVNET_SAMPLE_SECS: u64 = 5;
 /// The keystore's file name, beside the manifest.
 pub const KEYSTORE_FILE: &str = "keeper-key.json";
 
@@ -167,6 +169,8 @@ pub fn write_config(
     config.contracts.manifest = Some(PathBuf::from(manifest));
     config.perform.mode = options.mode;
     config.perform.grace_blocks = options.grace_blocks;
+    // A devnet run lasts minutes: sample the drift often enough to chart it.
+    config.scan.sample_secs = DEVNET_SAMPLE_SECS;
     match serves {
         Serves::Demo(demo, funder) => {
             config.target_sets = vec![TargetSetEntry {

@@ -236,12 +236,12 @@ impl Keeper {
             last_head: None,
             block_time_s: config.poll_interval().as_secs_f64().max(1.0),
             needed: vec![false; targets.len()],
-            sampler: config.bands()?.map(|b| engine::DriftSampler {
+            sampler: engine::DriftSampler {
                 store: store.clone(),
                 chain_id,
-                every_s: b.sample.as_secs(),
+                every_s: config.scan.sample_secs,
                 last: vec![None; targets.len()],
-            }),
+            },
             targets: Arc::clone(&targets),
         };
         let executor = PerformExecutor::new(

@@ -15,3 +15,4 @@ pub mod hub;
 pub mod offpeak;
 pub mod portfolio;
 pub mod relay;
+pub mod report;

@@ -40,6 +40,8 @@ pub struct DriftSample {
     pub drift_bps: u64,
     /// The trigger band then, bps.
     pub band_bps: u32,
+    /// The clear band then, bps (samples before migration 0007 have none).
+    pub clear_bps: Option<u32>,
     /// The forecasts' largest annualised volatility, if estimated yet.
     pub vol_annual: Option<f64>,
 }
@@ -125,7 +127,7 @@ impl Store {
     pub async fn record_drift_sample(&self, chain_id: u64, s: &DriftSample) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO drift_samples (chain_id, target, block, at_s, drift_bps, band_bps, \
-               vol_annual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               vol_annual, clear_bps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(int("chain_id", chain_id)?)
         .bind(addr(s.target))
@@ -134,6 +136,7 @@ impl Store {
         .bind(int("drift_bps", s.drift_bps)?)
         .bind(i64::from(s.band_bps))
         .bind(s.vol_annual.filter(|v| v.is_finite()))
+        .bind(s.clear_bps.map(i64::from))
         .execute(&self.pool)
         .await
         .map_err(StoreError::db("record_drift_sample"))?;
@@ -148,7 +151,7 @@ impl Store {
         since_s: u64,
     ) -> StoreResult<Vec<DriftSample>> {
         let rows = sqlx::query(
-            "SELECT block, at_s, drift_bps, band_bps, vol_annual FROM drift_samples \
+            "SELECT block, at_s, drift_bps, band_bps, vol_annual, clear_bps FROM drift_samples \
              WHERE chain_id = ?1 AND target = ?2 AND at_s >= ?3 ORDER BY at_s, id",
         )
         .bind(int("chain_id", chain_id)?)
@@ -168,6 +171,7 @@ impl Store {
                     at_s: c.u64("at_s")?,
                     drift_bps: c.u64("drift_bps")?,
                     band_bps: c.small("band_bps")?,
+                    clear_bps: c.opt_small("clear_bps")?,
                     vol_annual: vol,
                 })
             })

@@ -155,6 +155,16 @@ impl<'r> Cols<'r> {
         T::try_from(v).map_err(|_| self.corrupt(column, v.to_string()))
     }
 
+    /// A nullable INTEGER that must fit a smaller unsigned type.
+    pub(super) fn opt_small<T: TryFrom<i64>>(
+        &self,
+        column: &'static str,
+    ) -> StoreResult<Option<T>> {
+        let v: Option<i64> = self.get(column)?;
+        v.map(|v| T::try_from(v).map_err(|_| self.corrupt(column, v.to_string())))
+            .transpose()
+    }
+
     /// A TEXT.
     pub(super) fn text(&self, column: &'static str) -> StoreResult<String> {
         self.get(column)

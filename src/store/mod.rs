@@ -68,6 +68,7 @@ mod funding;
 mod hub;
 mod hub_offers;
 mod relay;
+mod report;
 mod summary;
 mod telemetry;
 #[cfg(test)]
@@ -91,6 +92,7 @@ pub use hub::{
 };
 pub use hub_offers::{HubOfferState, HubPullOffer, OfferDiff};
 pub use relay::{NewRelaySend, RelaySend, RelayState};
+pub use report::{ChargeRecord, FillQuote, ReportPerform, UpkeepSample};
 pub use summary::StoreSummary;
 pub use telemetry::{FailureRecord, FailureStage, FillRecord, PerformRecord, RoundRecord, Source};
 pub use tx_types::{

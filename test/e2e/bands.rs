@@ -38,8 +38,10 @@ const DEPLOYER_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae78
 fn config(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(dir.join("keeper.toml")).unwrap();
     let (text, _) = text.split_once("\n[funding]\n").unwrap();
-    let text = text.replace("data_dir = \"keeper\"", "data_dir = \"bands\"")
-        + "\n[bands]\nevery_secs = 8\nsample_secs = 1\nmax_step_bps = 50\ncalm_vol = 1000.0\n\
+    let text = text
+        .replace("data_dir = \"keeper\"", "data_dir = \"bands\"")
+        .replace("sample_secs = 5\n", "sample_secs = 1\n")
+        + "\n[bands]\nevery_secs = 8\nmax_step_bps = 50\ncalm_vol = 1000.0\n\
            max_overshoot_bps = 10000.0\nmax_time_beyond_pct = 100.0\ngas_spike_multiple = 1000.0\n";
     let path = dir.join("bands.toml");
     std::fs::write(&path, text).unwrap();

@@ -11,6 +11,7 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use onebalancer::{
+    chain::multicall::Multicall,
     chain::{
         Connection,
         bindings::MockV3Aggregator,
@@ -19,7 +20,13 @@ use onebalancer::{
     },
     deploy::{Deployer, config::DeployConfig, manifest::Manifest, plan},
     devnet::{demo, record::DemoRecord, taker::Taker},
+    keeper::{
+        collect::logs::LogsCollector,
+        config::{Mode, TargetSpec},
+        targets::sync,
+    },
     model::drift,
+    store::Store,
 };
 
 use crate::support::*;
@@ -141,6 +148,52 @@ async fn the_taker_waits_for_the_auction_to_cross_the_oracle_then_fills_every_or
             paid + U256::from(10u8).pow(U256::from(18u8)) >= floor,
             "order {k}: below its floor"
         );
+    }
+
+    // The keeper's log collector values each fill at the oracle of its block (`fill_quotes`,
+    // what `onebalancer report` averages): the same figure as computed here from the feeds.
+    let store = Store::open_in_memory().await.unwrap();
+    let head = conn.provider.get_block_number().await.unwrap();
+    let multicall = Multicall::new(
+        conn.provider.clone(),
+        manifest.address("multicall3").unwrap(),
+        30_000_000,
+    );
+    let spec = TargetSpec {
+        address: drift,
+        kind: None,
+        name: "drift".into(),
+        mode: Mode::Fallback,
+        grace_blocks: 0,
+        upkeep_id: None,
+        origin: "test".into(),
+    };
+    let targets = sync(&multicall, vec![spec], Address::ZERO, head)
+        .await
+        .unwrap();
+    let collector = LogsCollector::new(
+        conn.provider.clone(),
+        store.clone(),
+        conn.chain_id,
+        Address::ZERO,
+        None,
+        None,
+        &targets,
+    );
+    collector.start_at(from).await.unwrap();
+    assert_eq!(collector.poll(head).await.unwrap().fills, orders);
+    let valued = store.report_fills(conn.chain_id, 0).await.unwrap();
+    assert_eq!(valued.len() as u64, orders);
+    for (k, l) in fills.iter().enumerate() {
+        let f = Balancer::Filled::decode_log_data(l.data()).unwrap();
+        let fields = drift::salt_fields(published.orders[k].salt);
+        let gave = usd(&conn, &demo, fields.sell, f.makingAmount).await;
+        let got = usd(&conn, &demo, fields.buy, f.takingAmount).await;
+        // rounded toward zero; a fill at or below the oracle is 0 to -30 bp
+        let bps = -i64::try_from((gave - got) * U256::from(10_000u32) / gave).unwrap();
+        assert_eq!(valued[k].vs_oracle_bps, Some(bps), "order {k}");
+        assert!((-30..=0).contains(&bps), "order {k}: {bps} bp");
+        println!("fill {k}: {bps} bp against the oracle");
     }
 }
 

@@ -18,18 +18,9 @@ use alloy::{
 
 use crate::chain::bindings::AutomationRegistry2_3;
 
-sol! {
-    /// `AutomationRegistryBase2_3.Report`: `abi.encode` of this struct is the raw report.
-    #[derive(Debug, PartialEq, Eq)]
-    struct Report {
-        uint256 fastGasWei;
-        uint256 linkUSD;
-        uint256[] upkeepIds;
-        uint256[] gasLimits;
-        bytes[] triggers;
-        bytes[] performDatas;
-    }
+pub use crate::chain::bindings::Report;
 
+sol! {
     /// `AutomationRegistryBase2_3.ConditionalTrigger`.
     #[derive(Debug, PartialEq, Eq)]
     struct ConditionalTrigger {

@@ -21,6 +21,7 @@ use alloy::{
     sol_types::SolEvent,
 };
 
+use super::{charges, quotes};
 use crate::{
     chain::{
         bindings::AutomationRegistry2_3::{UpkeepCharged, UpkeepPerformed},
@@ -236,6 +237,26 @@ impl LogsCollector {
                 chainlink.insert(self.address_of(i), p.id);
             }
         }
+        if let Some(registry) = registry
+            && !chainlink.is_empty()
+        {
+            let upkeeps: HashMap<U256, Address> = self
+                .upkeeps
+                .iter()
+                .map(|(id, &i)| (*id, self.address_of(i)))
+                .collect();
+            let charged = charges::record(
+                &self.provider,
+                &self.store,
+                self.chain_id,
+                registry,
+                tx,
+                logs,
+                &upkeeps,
+            )
+            .await;
+            kept(charged)?;
+        }
         let source = if !chainlink.is_empty() {
             Source::Chainlink
         } else {
@@ -314,6 +335,14 @@ impl LogsCollector {
                     });
                 }
             } else if let Ok(f) = Balancer::Filled::decode_log_data(l.data()) {
+                let filled = quotes::Filled {
+                    tx,
+                    log_index: index,
+                    block,
+                    balancer: at,
+                    maker_asset: f.makerAsset,
+                    making: f.makingAmount,
+                };
                 let new = self
                     .store
                     .record_fill(FillRecord {
@@ -330,6 +359,11 @@ impl LogsCollector {
                     })
                     .await?;
                 out.fills += u64::from(new);
+                if new {
+                    kept(
+                        quotes::record(&self.provider, &self.store, self.chain_id, &filled).await,
+                    )?;
+                }
             } else if let Ok(b) = UpkeepManager::BalancerFailed::decode_log_data(l.data()) {
                 let d = revert::decode(&b.reason);
                 self.store
@@ -385,6 +419,20 @@ fn bitmap_of(orders: &[IBalancer::PublishedOrder]) -> u16 {
         let f = drift::salt_fields(o.salt);
         acc | 1u16 << (f.sell & 15) | 1u16 << (f.buy & 15)
     })
+}
+
+/// A report record that could not be made (the node cannot answer for that block any more, a
+/// transaction it cannot decode) is logged and skipped, so old ranges never stall the collector;
+/// a store failure stops the poll (the range is read again).
+fn kept<T>(r: Result<T, LogsError>) -> Result<Option<T>, LogsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(LogsError::Store(e)) => Err(LogsError::Store(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, "a report record skipped");
+            Ok(None)
+        }
+    }
 }
 
 fn saturate(v: U256) -> u64 {

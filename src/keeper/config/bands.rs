@@ -4,7 +4,6 @@
 //! ```toml
 //! [bands]
 //! every_secs = 604800         # a proposal per balancer this often (weekly)
-//! sample_secs = 300           # the scans' drift is sampled this often
 //! min_gap_bps = 25            # least distance between trigger and clear
 //! max_step_bps = 50           # largest change of either band per proposal
 //! calm_vol = 0.3              # below this realised volatility the band widens
@@ -31,9 +30,6 @@ pub struct BandsSection {
     /// A proposal per balancer this often, s.
     #[serde(default = "defaults::every_secs")]
     pub every_secs: u64,
-    /// Drift samples this often, s.
-    #[serde(default = "defaults::sample_secs")]
-    pub sample_secs: u64,
     /// Least distance between trigger and clear, bps.
     #[serde(default = "defaults::min_gap_bps")]
     pub min_gap_bps: u32,
@@ -64,7 +60,6 @@ impl Default for BandsSection {
     fn default() -> Self {
         Self {
             every_secs: defaults::every_secs(),
-            sample_secs: defaults::sample_secs(),
             min_gap_bps: defaults::min_gap_bps(),
             max_step_bps: defaults::max_step_bps(),
             calm_vol: defaults::calm_vol(),
@@ -82,9 +77,6 @@ mod defaults {
 
     pub(super) fn every_secs() -> u64 {
         7 * 86_400
-    }
-    pub(super) fn sample_secs() -> u64 {
-        300
     }
     pub(super) fn min_gap_bps() -> u32 {
         25
@@ -117,8 +109,6 @@ mod defaults {
 pub struct BandSettings {
     /// A proposal per balancer this often.
     pub every: Duration,
-    /// Drift samples this often.
-    pub sample: Duration,
     /// Least distance between trigger and clear, bps.
     pub min_gap_bps: u32,
     /// Largest change per proposal, bps.
@@ -138,11 +128,6 @@ impl KeeperConfig {
                 "every_secs",
                 b.every_secs,
                 "give seconds between proposals (default 604800, a week)",
-            ),
-            (
-                "sample_secs",
-                b.sample_secs,
-                "give seconds between drift samples (default 300)",
             ),
             (
                 "min_gap_bps",
@@ -184,7 +169,6 @@ impl KeeperConfig {
         }
         Ok(Some(BandSettings {
             every: Duration::from_secs(b.every_secs),
-            sample: Duration::from_secs(b.sample_secs),
             min_gap_bps: b.min_gap_bps,
             max_step_bps: b.max_step_bps,
             policy: BandPolicy {

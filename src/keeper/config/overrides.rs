@@ -57,6 +57,7 @@ pub(super) const FIELDS: &[(&str, &[(&str, Kind)])] = &[
             ("every_blocks", Scalar),
             ("forecast", Scalar),
             ("max_skip_secs", Scalar),
+            ("sample_secs", Scalar),
         ],
     ),
     (

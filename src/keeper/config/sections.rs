@@ -105,6 +105,9 @@ pub struct ScanSection {
     pub forecast: bool,
     /// Simulate every target at least this often even when the forecast says no, s (1..=86400).
     pub max_skip_secs: u64,
+    /// Record each balancer's drift and bands this often, s (1..=86400): the report's charts
+    /// and the adaptive-bands job's history.
+    pub sample_secs: u64,
 }
 
 impl Default for ScanSection {
@@ -113,6 +116,7 @@ impl Default for ScanSection {
             every_blocks: 1,
             forecast: true,
             max_skip_secs: 300,
+            sample_secs: 300,
         }
     }
 }

@@ -93,6 +93,7 @@ impl KeeperConfig {
         let (s, p, m) = (&self.scan, &self.perform, &self.metrics);
         self.range("scan.every_blocks", s.every_blocks, 1, 1000, 1)?;
         self.range("scan.max_skip_secs", s.max_skip_secs, 1, 86_400, 300)?;
+        self.range("scan.sample_secs", s.sample_secs, 1, 86_400, 300)?;
         self.range("perform.grace_blocks", p.grace_blocks, 0, 1000, 3)?;
         self.range(
             "perform.gas_margin_percent",

@@ -139,8 +139,8 @@ pub(crate) struct Engine {
     pub(crate) last_head: Option<Head>,
     pub(crate) block_time_s: f64,
     pub(crate) needed: Vec<bool>,
-    /// Drift samples for the adaptive-bands job (`[bands]`), if it runs.
-    pub(crate) sampler: Option<DriftSampler>,
+    /// Drift samples (`[scan] sample_secs`): the report's charts, the bands job's history.
+    pub(crate) sampler: DriftSampler,
 }
 
 /// Records each balancer's drift, band and forecast volatility every `every_s` from the scans
@@ -177,6 +177,7 @@ impl DriftSampler {
                 at_s,
                 drift_bps,
                 band_bps: u32::from(band),
+                clear_bps: schedule.clear_bps(i).map(u32::from),
                 vol_annual: schedule.vol_annual(i),
             };
             match self.store.record_drift_sample(self.chain_id, &sample).await {
@@ -309,10 +310,9 @@ impl Engine {
                 checks.push((i, c.clone(), t.registry));
             }
         }
-        if let Some(s) = &mut self.sampler {
-            s.sample(&self.schedule, &self.targets, h.number, h.timestamp)
-                .await;
-        }
+        self.sampler
+            .sample(&self.schedule, &self.targets, h.number, h.timestamp)
+            .await;
         // Fresh triggers among the targets not simulated: simulate them in this block too.
         let follow = self.schedule.follow_up(&plan.simulate);
         if !follow.is_empty() {

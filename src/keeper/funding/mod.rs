@@ -16,6 +16,7 @@
 //! topped up. The funding key may differ from the performing key; it then has its own
 //! transaction manager (its own nonces) on the same store.
 
+mod history;
 mod key;
 mod read;
 mod send;
@@ -42,7 +43,7 @@ use crate::{
     },
     keeper::{config::FundingSettings, metrics::names},
     model::{
-        funding::{self, Decision, MonthSource, Payment, UpkeepFunds, Wallet},
+        funding::{self, Decision, Payment, TopUp, UpkeepFunds, Wallet},
         offpeak::{self, GoReason, Timing},
     },
     store::{FundingEnd, FundingRecord, FundingState, Store, StoreError, TxRecord, TxState},
@@ -114,6 +115,8 @@ pub struct FundingJob {
     settings: FundingSettings,
     gas_margin_percent: u32,
     due_since: HashMap<U256, u64>,
+    /// The last (balance, minimum, month, refill level) recorded per upkeep (`upkeep_samples`).
+    sampled: HashMap<U256, [U256; 4]>,
     last_round: Option<Instant>,
 }
 
@@ -179,6 +182,7 @@ impl FundingJob {
             settings,
             gas_margin_percent,
             due_since: HashMap::new(),
+            sampled: HashMap::new(),
             last_round: None,
         })
     }
@@ -294,37 +298,6 @@ impl FundingJob {
         Ok(())
     }
 
-    /// The projected month of `id` in `token`: measured after a day of charges, else modelled.
-    async fn month(
-        &self,
-        id: U256,
-        token: Address,
-    ) -> Result<(U256, MonthSource), FundingJobError> {
-        let now_ms = i64::try_from(unix_now().saturating_mul(1000)).unwrap_or(i64::MAX);
-        let window_ms =
-            i64::try_from(self.settings.history_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let charges = self
-            .store
-            .upkeep_charges(self.chain_id, id, token, now_ms.saturating_sub(window_ms))
-            .await?;
-        if let Some(first) = charges.first_ms {
-            let span_secs = u64::try_from(now_ms.saturating_sub(first) / 1000).unwrap_or(0);
-            if let Some(m) = funding::month_from_history(charges.total, span_secs) {
-                return Ok((m, MonthSource::Measured { span_secs }));
-            }
-        }
-        let per_perform = read::modelled_charge(
-            &self.reader,
-            self.registry,
-            token,
-            self.settings.perform_gas,
-        )
-        .await?;
-        let m = funding::month_from_model(per_perform, self.settings.performs_per_day)
-            .ok_or_else(|| FundingJobError::Model("a modelled month overflows".into()))?;
-        Ok((m, MonthSource::Modelled))
-    }
-
     /// Checks every upkeep and sends the top-ups that are due, covered, and not waiting.
     async fn round(&mut self, head: u64) -> Result<Vec<Checked>, FundingJobError> {
         let open: Vec<U256> = self
@@ -372,7 +345,13 @@ impl FundingJob {
                 month: (month, source.as_str()),
                 outcome: "enough",
             };
-            match funding::decide(&funds, self.settings.min_balance_multiple)? {
+            let decision = funding::decide(&funds, self.settings.min_balance_multiple)?;
+            if let Decision::Enough { refill_at } | Decision::TopUp(TopUp { refill_at, .. }) =
+                decision
+            {
+                self.sample(head, s.token, u.id, &funds, refill_at).await?;
+            }
+            match decision {
                 Decision::Cancelled => c.outcome = "cancelled",
                 Decision::Enough { .. } => {
                     self.due_since.remove(&u.id);

@@ -55,6 +55,8 @@ struct Watch {
     drift_bps: Option<u64>,
     /// The trigger band of the last reads, bps.
     band_bps: Option<u16>,
+    /// The clear band of the last reads, bps.
+    clear_bps: Option<u16>,
 }
 
 /// One target's schedule state.
@@ -88,6 +90,7 @@ impl Schedule {
                         triggered: None,
                         drift_bps: None,
                         band_bps: None,
+                        clear_bps: None,
                     })
                     .collect(),
                 last_simulated_s: None,
@@ -158,6 +161,7 @@ impl Schedule {
             w.triggered = due_paths(p, r, now_s);
             w.drift_bps = drift_bps(p, r);
             w.band_bps = Some(r.params.rules.drift_bps);
+            w.clear_bps = Some(r.params.rules.clear_bps);
             if let Some(f) = forecaster(&mut w.forecaster, p, r, &self.config) {
                 let units = units(p, r);
                 let logs = log_prices(p, r);
@@ -188,6 +192,15 @@ impl Schedule {
     /// Target `i`'s trigger band at the last reads (its first portfolio's), bps.
     pub fn band_bps(&self, i: usize) -> Option<u16> {
         self.entries.get(i)?.watches.iter().find_map(|w| w.band_bps)
+    }
+
+    /// Target `i`'s clear band at the last reads (its first portfolio's), bps.
+    pub fn clear_bps(&self, i: usize) -> Option<u16> {
+        self.entries
+            .get(i)?
+            .watches
+            .iter()
+            .find_map(|w| w.clear_bps)
     }
 
     /// The largest annualised volatility the forecasts of target `i` estimate for any of its

@@ -99,6 +99,7 @@ async fn drift_samples_come_back_in_time_order_from_a_given_second() {
                     at_s,
                     drift_bps: drift,
                     band_bps: 200,
+                    clear_bps: Some(120),
                     vol_annual: vol,
                 },
             )

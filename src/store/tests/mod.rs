@@ -5,6 +5,7 @@ mod bands;
 mod funding;
 mod hub;
 mod relay;
+mod report;
 mod telemetry;
 mod txs;
 
