@@ -11,6 +11,8 @@ pub mod forecast;
 pub mod hub;
 pub mod keeper;
 pub(crate) mod output;
+pub mod report;
+pub(crate) mod svg;
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -47,6 +49,11 @@ pub enum Command {
     /// The hub: quote a rebalance request's fees, plan a batch from a file of pending requests,
     /// show a hub keeper's queue, batches and P&L, or hand it a user's signed pull.
     Hub(hub::HubArgs),
+    /// Report on a keeper's store: performs by source and path, gas per path and per bp of
+    /// drift removed, drift at trigger, fills against the oracle, registry charges measured
+    /// against the fee model, cost per month and the next 7 days, top-ups and band changes;
+    /// `--chart` draws drift against the bands and upkeep balances against their refill level.
+    Report(report::ReportArgs),
     /// Print the Automation fee budget: per-upkeep fees, Drift/Time balancers and fleets per
     /// volatility scenario, buffers, sensitivity, savings, and the economics document's errors.
     Budget(budget::BudgetArgs),
@@ -64,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Deploy(args) => run_async(deploy::run(args)),
         Command::Keeper(args) => run_async(keeper::run(args)),
         Command::Hub(args) => run_async(hub::run(args)),
+        Command::Report(args) => run_async(report::run(args)),
         Command::Budget(args) => run_sync(|| budget::run(args)),
         Command::Forecast(args) => run_sync(|| forecast::run(args)),
         Command::Bench(args) => run_async(bench::run(args)),

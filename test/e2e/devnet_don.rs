@@ -113,6 +113,10 @@ async fn devnet_performs_a_demo_upkeep_when_prices_move() {
     let fleet_round =
         fleet_is_performed_in_one_upkeep(&manifest, &demo, &reader, started, funder).await;
     println!("{fleet_round}");
+    println!(
+        "{}",
+        report_matches_the_registry(dir.path(), &demo, &reader, registry_address).await
+    );
 
     let out = ctrl_c(child);
     let printed = stdout(&out);
@@ -229,6 +233,83 @@ async fn fleet_is_performed_in_one_upkeep(
         event.gasOverhead,
         event.totalPayment,
         U256::from(event.totalPayment) / U256::from(fleet.balancers.len())
+    )
+}
+
+/// `onebalancer report`, run on the devnet keeper's store while it works: each upkeep's measured
+/// charges equal the registry's `UpkeepCharged` receipts through the block the report read to,
+/// the fee model from the same inputs is within 1 % of them, and the charts are written.
+async fn report_matches_the_registry(
+    dir: &std::path::Path,
+    demo: &onebalancer::devnet::record::DemoRecord,
+    reader: &alloy::providers::DynProvider,
+    registry: Address,
+) -> String {
+    let chart = dir.join("report.svg");
+    let out = std::process::Command::new(onebalancer_bin())
+        .args(["report", "--config"])
+        .arg(dir.join("keeper.toml"))
+        .args(["--format", "json", "--chart"])
+        .arg(&chart)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let through = json["through_block"].as_u64().unwrap();
+    let mut upkeeps: Vec<(Address, &onebalancer::devnet::record::UpkeepRecord)> = demo
+        .balancers
+        .iter()
+        .filter_map(|b| b.upkeep.as_ref().map(|u| (b.address, u)))
+        .collect();
+    let fleet = demo.fleet.as_ref().unwrap();
+    upkeeps.push((fleet.manager, &fleet.upkeep));
+    let mut compared = 0;
+    for (target, upkeep) in upkeeps {
+        let logs = reader
+            .get_logs(
+                &Filter::new()
+                    .address(registry)
+                    .event_signature(AutomationRegistry2_3::UpkeepCharged::SIGNATURE_HASH)
+                    .topic1(upkeep.id)
+                    .from_block(0)
+                    .to_block(through),
+            )
+            .await
+            .unwrap();
+        let registry_total = logs.iter().fold(U256::ZERO, |sum, l| {
+            let r = AutomationRegistry2_3::UpkeepCharged::decode_log_data(l.data())
+                .unwrap()
+                .receipt;
+            assert_eq!(r.billingToken, upkeep.billing_token);
+            sum + U256::from(r.gasChargeInBillingToken) + U256::from(r.premiumInBillingToken)
+        });
+        let row = json["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["address"] == target.to_string());
+        let measured = row
+            .and_then(|r| r["charges_measured"][upkeep.billing_token.to_string()].as_str())
+            .map_or(U256::ZERO, |v| v.parse().unwrap());
+        assert_eq!(measured, registry_total, "upkeep {}", upkeep.id);
+        if !logs.is_empty() {
+            let err = row.unwrap()["charge_model_error_pct"].as_f64().unwrap();
+            assert!(err < 1.0, "upkeep {}: model {err} % off", upkeep.id);
+            compared += logs.len();
+        }
+    }
+    assert!(compared > 0, "no charge through block {through}");
+    let fleet_err = json["fleet"]["charge_model_error_pct"].as_f64().unwrap();
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("drift against its bands"), "no drift chart");
+    assert!(
+        svg.contains("balance against its refill threshold"),
+        "no balance chart"
+    );
+    format!(
+        "report: {compared} registry charges through block {through} equal the store's; fee model error {fleet_err} %; fleet {}",
+        json["fleet"]["charges_measured"]
     )
 }
 
