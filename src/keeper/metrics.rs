@@ -64,6 +64,8 @@ pub mod names {
     pub const TOPUPS: &str = "onebalancer_topups_total";
     /// Counter: relayed orders by sink and outcome (delivered, refused, retry, failed, expired).
     pub const RELAYED: &str = "onebalancer_relay_posts_total";
+    /// Counter: deferrable calendar rebalances, by timing (waited, off_peak, deadline, no_history).
+    pub const CALENDAR: &str = "onebalancer_calendar_rebalances_total";
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls reuse it).
@@ -112,6 +114,10 @@ fn describe() {
     );
     metrics::describe_counter!(TOPUPS, "Upkeep top-ups sent, by token and timing");
     metrics::describe_counter!(RELAYED, "Orders posted to relay sinks, by sink and outcome");
+    metrics::describe_counter!(
+        CALENDAR,
+        "Deferrable calendar rebalances: blocks waited for off-peak gas, and sends by timing"
+    );
 }
 
 /// Counts an error of `kind` named `error`.

@@ -236,6 +236,11 @@ impl Keeper {
             last_head: None,
             block_time_s: config.poll_interval().as_secs_f64().max(1.0),
             needed: vec![false; targets.len()],
+            offpeak: engine::CalendarOffPeak::new(
+                config.calendar_offpeak(),
+                config.perform.offpeak_window_blocks,
+                targets.len(),
+            ),
             sampler: engine::DriftSampler {
                 store: store.clone(),
                 chain_id,

@@ -15,6 +15,8 @@ pub struct Head {
     pub number: u64,
     /// Its timestamp, unix s.
     pub timestamp: u64,
+    /// Its base fee, wei (`None` before London).
+    pub base_fee: Option<u128>,
 }
 
 /// What the collector reports.
@@ -40,6 +42,7 @@ pub async fn run(provider: DynProvider, every: Duration, out: mpsc::Sender<Block
                 BlockEvent::Head(Head {
                     number: b.header.number,
                     timestamp: b.header.timestamp,
+                    base_fee: b.header.base_fee_per_gas.map(u128::from),
                 })
             }
             Ok(Some(_)) => continue,

@@ -319,6 +319,14 @@ impl KeeperConfig {
         Duration::from_millis(self.chain.request_timeout_ms)
     }
 
+    /// `[perform] offpeak_*`: how a deferrable calendar rebalance is timed (`None`: at once).
+    pub fn calendar_offpeak(&self) -> Option<crate::model::offpeak::OffPeak> {
+        (self.perform.offpeak_percentile > 0).then_some(crate::model::offpeak::OffPeak {
+            percentile: self.perform.offpeak_percentile,
+            max_wait_secs: self.perform.offpeak_max_wait_secs,
+        })
+    }
+
     /// `[scan] max_skip_secs`.
     pub fn max_skip(&self) -> Duration {
         Duration::from_secs(self.scan.max_skip_secs)

@@ -66,6 +66,9 @@ pub(super) const FIELDS: &[(&str, &[(&str, Kind)])] = &[
             ("mode", Text),
             ("grace_blocks", Scalar),
             ("gas_margin_percent", Scalar),
+            ("offpeak_percentile", Scalar),
+            ("offpeak_window_blocks", Scalar),
+            ("offpeak_max_wait_secs", Scalar),
         ],
     ),
     (

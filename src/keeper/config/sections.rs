@@ -131,6 +131,13 @@ pub struct PerformSection {
     pub grace_blocks: u64,
     /// Gas limit = `eth_estimateGas` × (1 + margin %) (0..=300).
     pub gas_margin_percent: u32,
+    /// A calendar rebalance while every drift is inside its band waits for a base fee at or
+    /// below this percentile of the recent blocks' (1..=100; 0 sends it at once).
+    pub offpeak_percentile: u8,
+    /// The blocks whose base fees make that window (1..=100000).
+    pub offpeak_window_blocks: u64,
+    /// It never waits longer than this, s (1..=604800).
+    pub offpeak_max_wait_secs: u64,
 }
 
 impl Default for PerformSection {
@@ -139,6 +146,9 @@ impl Default for PerformSection {
             mode: Mode::Fallback,
             grace_blocks: 3,
             gas_margin_percent: 25,
+            offpeak_percentile: 25,
+            offpeak_window_blocks: 1024,
+            offpeak_max_wait_secs: 21_600,
         }
     }
 }

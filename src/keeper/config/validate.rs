@@ -102,6 +102,27 @@ impl KeeperConfig {
             300,
             25,
         )?;
+        self.range(
+            "perform.offpeak_percentile",
+            p.offpeak_percentile,
+            0,
+            100,
+            25,
+        )?;
+        self.range(
+            "perform.offpeak_window_blocks",
+            p.offpeak_window_blocks,
+            1,
+            100_000,
+            1024,
+        )?;
+        self.range(
+            "perform.offpeak_max_wait_secs",
+            p.offpeak_max_wait_secs,
+            1,
+            604_800,
+            21_600,
+        )?;
         self.validate_tx()?;
         self.metrics_listen()?;
         self.range("metrics.head_stale_secs", m.head_stale_secs, 1, 3600, 30)?;

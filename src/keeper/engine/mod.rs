@@ -17,6 +17,9 @@
 //! [`Status`] (the devnet's status line reads it).
 
 mod executor;
+mod offpeak;
+
+pub(crate) use offpeak::CalendarOffPeak;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -141,6 +144,8 @@ pub(crate) struct Engine {
     pub(crate) needed: Vec<bool>,
     /// Drift samples (`[scan] sample_secs`): the report's charts, the bands job's history.
     pub(crate) sampler: DriftSampler,
+    /// Off-peak timing of deferrable calendar rebalances (`[perform] offpeak_*`).
+    pub(crate) offpeak: offpeak::CalendarOffPeak,
 }
 
 /// Records each balancer's drift, band and forecast volatility every `every_s` from the scans
@@ -239,6 +244,7 @@ impl Engine {
 
     async fn on_head(&mut self, h: Head) {
         self.health.head(h.number);
+        self.offpeak.observe(&h);
         metrics::gauge!(names::HEAD).set(h.number as f64);
         if let Some(prev) = self.last_head
             && h.number > prev.number
@@ -361,6 +367,9 @@ impl Engine {
                 }
             };
             self.needed[i] = needed;
+            if !needed {
+                self.offpeak.clear(i);
+            }
             let decision = self.policies[i].on_check(&CheckSeen {
                 block: h.number,
                 needed,
@@ -368,6 +377,9 @@ impl Engine {
                 registry,
             });
             if let Some(decision) = decision {
+                if !self.offpeak_go(i, &h, &decision.work) {
+                    continue;
+                }
                 tracing::info!(target = self.targets[i].spec.name, work = decision.work, reason = %decision.reason, "perform decided");
                 let action = Action::Perform {
                     index: i,
@@ -395,6 +407,7 @@ impl Engine {
             if let Some(p) = self.policies.get_mut(s.target) {
                 p.on_perform_seen();
             }
+            self.offpeak.clear(s.target);
             tracing::info!(target = self.targets[s.target].spec.name, source = %s.source, block = s.block, tx = %s.tx, "perform seen");
         }
         for (source, n) in &polled.by_source {

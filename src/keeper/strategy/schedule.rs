@@ -57,6 +57,8 @@ struct Watch {
     band_bps: Option<u16>,
     /// The clear band of the last reads, bps.
     clear_bps: Option<u16>,
+    /// What the last reads make due could wait (a calendar rebalance inside the bands).
+    deferrable: bool,
 }
 
 /// One target's schedule state.
@@ -91,6 +93,7 @@ impl Schedule {
                         drift_bps: None,
                         band_bps: None,
                         clear_bps: None,
+                        deferrable: false,
                     })
                     .collect(),
                 last_simulated_s: None,
@@ -158,7 +161,9 @@ impl Schedule {
                 w.triggered = None;
                 continue;
             };
-            w.triggered = due_paths(p, r, now_s);
+            let due = due(p, r, now_s);
+            w.triggered = due.map(|d| d.paths);
+            w.deferrable = due.is_some_and(|d| d.calendar_only);
             w.drift_bps = drift_bps(p, r);
             w.band_bps = Some(r.params.rules.drift_bps);
             w.clear_bps = Some(r.params.rules.clear_bps);
@@ -192,6 +197,20 @@ impl Schedule {
     /// Target `i`'s trigger band at the last reads (its first portfolio's), bps.
     pub fn band_bps(&self, i: usize) -> Option<u16> {
         self.entries.get(i)?.watches.iter().find_map(|w| w.band_bps)
+    }
+
+    /// Whether everything target `i`'s last reads make due may wait for off-peak gas: a
+    /// TimeBalancer's calendar rebalance while every drift is inside its band. `false` when
+    /// nothing is due, when any portfolio could not be evaluated, or when a band is crossed.
+    pub fn deferrable(&self, i: usize) -> bool {
+        self.entries.get(i).is_some_and(|e| {
+            let due: Vec<&Watch> = e
+                .watches
+                .iter()
+                .filter(|w| w.triggered != Some(0))
+                .collect();
+            !due.is_empty() && due.iter().all(|w| w.triggered.is_some() && w.deferrable)
+        })
     }
 
     /// Target `i`'s clear band at the last reads (its first portfolio's), bps.
@@ -231,21 +250,39 @@ impl Schedule {
 /// those in cooldown, nothing while paused or while a bundle is still fillable, the calendar
 /// for a TimeBalancer. `None` when a price is missing (the check decides).
 pub fn due_paths(p: &Portfolio, r: &Read, now_s: u64) -> Option<u8> {
+    due(p, r, now_s).map(|d| d.paths)
+}
+
+/// What is due and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// The paths due.
+    pub paths: u8,
+    /// They are due only by the calendar: no band is crossed (deferrable work).
+    pub calendar_only: bool,
+}
+
+/// [`due_paths`] with the reason: whether only the calendar makes them due.
+pub fn due(p: &Portfolio, r: &Read, now_s: u64) -> Option<Due> {
+    let nothing = Due {
+        paths: 0,
+        calendar_only: false,
+    };
     let prm = &r.params;
     let s = &r.state;
     if prm.paused {
-        return Some(0);
+        return Some(nothing);
     }
     let last = u64::from(s.last_stable_at.max(s.last_global_at));
     if s.has_bundle && now_s <= last + u64::from(prm.order_ttl) {
-        return Some(0);
+        return Some(nothing);
     }
     let elapsed = |at: u32, period: u32| at == 0 || now_s >= u64::from(at) + u64::from(period);
     let stable_due = elapsed(s.last_stable_at, prm.stable_cooldown);
     let global_due = elapsed(s.last_global_at, prm.global_cooldown);
     let calendar = p.interval > 0 && elapsed(s.last_global_at, p.interval);
     if !stable_due && !global_due && !calendar {
-        return Some(0);
+        return Some(nothing);
     }
     let portfolio = r.portfolio(p)?;
     let floor = calendar.then_some(p.dust_floor_bps);
@@ -258,7 +295,10 @@ pub fn due_paths(p: &Portfolio, r: &Read, now_s: u64) -> Option<u8> {
     if (drifted || e.calendar) && e.triggered & PATH_GLOBAL != 0 {
         due |= PATH_GLOBAL;
     }
-    Some(due)
+    Some(Due {
+        paths: due,
+        calendar_only: due == PATH_GLOBAL && !drifted && !e.global_exceeds,
+    })
 }
 
 /// The portfolio's global drift, bps (rounded down).

@@ -133,6 +133,30 @@ fn a_timebalancer_is_due_by_its_calendar_above_the_dust_floor() {
 }
 
 #[test]
+fn only_a_calendar_rebalance_inside_the_bands_may_wait_for_off_peak_gas() {
+    let p = portfolio(86_400);
+    // WBTC +1 %: inside the band, due by the calendar only: deferrable.
+    let d = due(&p, &read(100), NOW).unwrap();
+    assert_eq!((d.paths, d.calendar_only), (PATH_GLOBAL, true));
+    // WBTC +10 %: past the band, the calendar due too: urgent.
+    let d = due(&p, &read(1_000), NOW).unwrap();
+    assert_eq!((d.paths, d.calendar_only), (PATH_GLOBAL, false));
+    // A DriftBalancer past its band: urgent; at target: nothing due, nothing deferred.
+    assert!(!due(&portfolio(0), &read(1_000), NOW).unwrap().calendar_only);
+    assert!(!due(&p, &read(0), NOW).unwrap().calendar_only);
+    // The schedule's view of a target: deferrable only while its reads say so.
+    let t = target(86_400);
+    let mut s = Schedule::new(std::slice::from_ref(&t), true, 300.0);
+    assert!(!s.deferrable(0), "nothing read yet");
+    s.observe(0, &t, &[Some(read(100))], NOW);
+    assert!(s.deferrable(0));
+    s.observe(0, &t, &[Some(read(1_000))], NOW);
+    assert!(!s.deferrable(0));
+    s.observe(0, &t, &[None], NOW);
+    assert!(!s.deferrable(0), "unreadable: the check decides, at once");
+}
+
+#[test]
 fn quiet_targets_are_skipped_until_the_heartbeat_and_triggers_are_never_skipped() {
     let t = target(0);
     let mut s = Schedule::new(std::slice::from_ref(&t), true, 300.0);
