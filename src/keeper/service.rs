@@ -3,6 +3,7 @@
 //! keeper run` and `onebalancer devnet` both go through here.
 
 mod error;
+mod jobs;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -12,7 +13,6 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use tokio::sync::{mpsc, watch};
-use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::{
     chain::{
@@ -22,15 +22,12 @@ use crate::{
         tx::{TxConfig, TxManager},
     },
     keeper::{
-        bands::{BandsJob, Controlled},
         collect::{blocks, logs::LogsCollector, scan::Scanner},
         config::{KeeperConfig, Mode, StoreLocation},
         engine::{self, Engine, Event, Status},
         execute::perform::{PerformExecutor, SimulateCheck},
-        funding::{FundingJob, Served, load_funding_signer},
-        hub::HubJob,
-        metrics::{self as m, Health, names},
-        relay::RelayJob,
+        funding::load_funding_signer,
+        metrics::{self as m, Health},
         strategy::{perform::Policy, schedule::Schedule},
         targets::{self, Target},
     },
@@ -38,10 +35,8 @@ use crate::{
     store::{Store, StoreSummary},
 };
 
-/// How often the keeper's balance is read.
-const BALANCE_EVERY: Duration = Duration::from_secs(30);
-
 pub use error::KeeperError;
+use jobs::{Jobs, balance_job};
 
 /// The node a configuration names, checked to serve its chain.
 #[derive(Debug, Clone)]
@@ -119,10 +114,7 @@ pub struct Keeper {
     poll: Duration,
     min_balance: U256,
     metrics: Option<m::Server>,
-    hub: Option<HubJob>,
-    funding: Option<FundingJob>,
-    bands: Option<BandsJob>,
-    relay: Option<RelayJob>,
+    jobs: Jobs,
 }
 
 impl std::fmt::Debug for Keeper {
@@ -257,105 +249,18 @@ impl Keeper {
             config.perform.gas_margin_percent,
         );
         let check = SimulateCheck::new(reader.clone(), address, engine::managers(&targets));
-        let hub = match config.hub()? {
-            Some(settings) => Some(
-                HubJob::start(
-                    reader.clone(),
-                    Arc::clone(&txm),
-                    store.clone(),
-                    chain_id,
-                    settings,
-                    config.perform.gas_margin_percent,
-                )
-                .await?,
-            ),
-            None => None,
-        };
-        let funding = match (config.funding()?, contracts.registry) {
-            (Some(settings), Some(registry)) => {
-                let upkeeps: Vec<Served> = targets
-                    .iter()
-                    .filter_map(|t| {
-                        t.spec.upkeep_id.map(|id| Served {
-                            name: t.spec.name.clone(),
-                            id,
-                        })
-                    })
-                    .collect();
-                // A funding key of its own gets its own transaction manager (its own nonces);
-                // the keeper's key pays through the keeper's manager.
-                let (funder, own) = match funder {
-                    Some(key) if key.address() != address => (
-                        Arc::new(
-                            TxManager::start(
-                                reader.clone(),
-                                key,
-                                chain_id,
-                                store.clone(),
-                                tx_config(config),
-                            )
-                            .await?,
-                        ),
-                        true,
-                    ),
-                    _ => (Arc::clone(&txm), false),
-                };
-                Some(
-                    FundingJob::start(
-                        reader.clone(),
-                        funder,
-                        own,
-                        store.clone(),
-                        chain_id,
-                        registry,
-                        upkeeps,
-                        settings,
-                        config.perform.gas_margin_percent,
-                    )
-                    .await?,
-                )
-            }
-            _ => None,
-        };
-        let bands = match config.bands()? {
-            Some(settings) => {
-                let candidates = targets
-                    .iter()
-                    .filter(|t| t.kind() == crate::keeper::config::TargetKind::Balancer)
-                    .map(|t| Controlled {
-                        name: t.spec.name.clone(),
-                        address: t.address(),
-                    })
-                    .collect();
-                Some(
-                    BandsJob::start(
-                        reader.clone(),
-                        Arc::clone(&txm),
-                        store.clone(),
-                        chain_id,
-                        candidates,
-                        settings,
-                        config.perform.gas_margin_percent,
-                    )
-                    .await?,
-                )
-            }
-            None => None,
-        };
-        let relay = match config.relay()? {
-            Some(settings) => Some(
-                RelayJob::start(
-                    reader.clone(),
-                    store.clone(),
-                    chain_id,
-                    settings,
-                    relay_balancers(&targets),
-                    |var| std::env::var(var).ok(),
-                )
-                .await?,
-            ),
-            None => None,
-        };
+        let jobs = Jobs::start(
+            config,
+            &reader,
+            &txm,
+            &store,
+            chain_id,
+            address,
+            contracts.registry,
+            &targets,
+            funder,
+        )
+        .await?;
         Ok(Self {
             chain_id,
             address,
@@ -371,10 +276,7 @@ impl Keeper {
             poll: config.poll_interval(),
             min_balance: config.keeper.min_balance_wei,
             metrics,
-            hub,
-            funding,
-            bands,
-            relay,
+            jobs,
         })
     }
 
@@ -419,10 +321,7 @@ impl Keeper {
             poll,
             min_balance,
             metrics: _metrics,
-            hub,
-            funding,
-            bands,
-            relay,
+            jobs,
             ..
         } = self;
         let (blocks_tx, mut blocks) = mpsc::channel(64);
@@ -431,12 +330,9 @@ impl Keeper {
             executor, check, targets, actions, events_tx,
         ));
         let (jobs_stop, jobs_stopped) = watch::channel(false);
-        let hub = hub.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
-        let funding = funding.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
-        let bands = bands.map(|job| tokio::spawn(job.run(poll, jobs_stopped.clone())));
-        let relay = relay.map(|job| tokio::spawn(job.run(poll, jobs_stopped)));
-        let scheduler = jobs(reader, address, min_balance).await?;
-        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), hub = hub.is_some(), funding = funding.is_some(), bands = bands.is_some(), relay = relay.is_some(), "keeper running");
+        let running = jobs.spawn(poll, jobs_stopped);
+        let scheduler = balance_job(reader, address, min_balance).await?;
+        tracing::info!(keeper = %address, chain_id, targets = engine.targets.len(), jobs = %running.names(), "keeper running");
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -449,19 +345,7 @@ impl Keeper {
         collector.abort();
         // The jobs finish their step in hand (each records its work before it is sent).
         let _ = jobs_stop.send(true);
-        if let Some(h) = hub {
-            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
-        }
-        if let Some(f) = funding {
-            let _ = tokio::time::timeout(Duration::from_secs(10), f).await;
-        }
-        if let Some(b) = bands {
-            let _ = tokio::time::timeout(Duration::from_secs(10), b).await;
-        }
-        // The relay finishes the POST in hand (its try is recorded before it goes out).
-        if let Some(r) = relay {
-            let _ = tokio::time::timeout(Duration::from_secs(10), r).await;
-        }
+        running.join(Duration::from_secs(10)).await;
         drop(engine);
         // The executor finishes the action in hand (a send is persisted before it goes out).
         let _ = tokio::time::timeout(Duration::from_secs(10), executing).await;
@@ -529,46 +413,5 @@ async fn open_store(config: &KeeperConfig) -> Result<Store, KeeperError> {
         StoreLocation::Postgres(url) => Err(KeeperError::Postgres {
             url: provider::redact(&url),
         }),
-    }
-}
-
-/// The periodic jobs: the keeper's balance.
-async fn jobs(
-    reader: DynProvider,
-    address: Address,
-    min_balance: U256,
-) -> Result<JobScheduler, KeeperError> {
-    let scheduler = JobScheduler::new()
-        .await
-        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
-    let job = Job::new_repeated_async(BALANCE_EVERY, move |_id, _sched| {
-        let reader = reader.clone();
-        Box::pin(async move { balance(&reader, address, min_balance).await })
-    })
-    .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
-    scheduler
-        .add(job)
-        .await
-        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
-    scheduler
-        .start()
-        .await
-        .map_err(|e| KeeperError::Scheduler(e.to_string()))?;
-    Ok(scheduler)
-}
-
-async fn balance(reader: &DynProvider, address: Address, min_balance: U256) {
-    match reader.get_balance(address).await {
-        Ok(b) => {
-            let eth: f64 = b.to_string().parse().unwrap_or(0.0) / 1e18;
-            metrics::gauge!(names::BALANCE_ETH).set(eth);
-            if b < min_balance {
-                tracing::warn!(keeper = %address, balance_wei = %b, min_balance_wei = %min_balance, "the keeper's balance is below keeper.min_balance_wei — fund it");
-            }
-        }
-        Err(e) => {
-            m::error("rpc", "balance");
-            tracing::warn!(error = %e, "cannot read the keeper's balance");
-        }
     }
 }
