@@ -14,7 +14,8 @@ use crate::{
         portfolio::{
             PortfolioSpec,
             check::check,
-            run::{self, Report, Status},
+            report::{Report, Status},
+            run,
             status::{FleetStatus, fleet_status},
         },
     },

@@ -115,6 +115,21 @@ pub fn create_call(
     }
 }
 
+/// The balancer a `create` transaction made: its factory's `BalancerCreated` event.
+pub fn created_balancer(
+    receipt: &alloy::rpc::types::TransactionReceipt,
+    factory: Address,
+) -> Option<Address> {
+    use alloy::sol_types::SolEvent;
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == factory)
+        .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
+        .map(|e| e.balancer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

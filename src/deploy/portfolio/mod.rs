@@ -12,9 +12,11 @@
 
 pub mod check;
 pub mod encode;
+pub mod report;
 pub mod run;
 pub mod spec;
 pub mod status;
+mod upkeep_step;
 mod validate;
 
 use alloy::primitives::Address;

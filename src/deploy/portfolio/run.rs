@@ -13,25 +13,24 @@ use alloy::{
     primitives::{Address, Bytes, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
-    sol_types::{SolCall, SolConstructor, SolEvent},
+    sol_types::{SolCall, SolConstructor},
 };
 
 use crate::{
     artifacts::{Artifact, ArtifactId},
     chain::{
         ChainError, Connection,
-        bindings::AutomationRegistry2_3,
-        ours::{Balancer, BalancerFactory, UpkeepManager},
+        ours::{Balancer, UpkeepManager},
         provider::code_hash,
-        upkeep::{self, Registration},
     },
     deploy::{
         call_hash,
-        manifest::{ActionRecord, ContractRecord, Manifest, Origin, UpkeepRecord},
+        manifest::{ActionRecord, ContractRecord, Manifest, Origin},
         portfolio::{
             PortfolioError,
-            check::{Resolved, billing, upkeeps},
-            encode::create_call,
+            check::{Resolved, upkeeps},
+            encode::{create_call, created_balancer},
+            report::{GAS_ADD_BALANCER, GAS_SET_KEYSTONE, GAS_SET_MANAGER, Line, Report, Status},
             spec::{Kind, PortfolioSpec},
         },
     },
@@ -39,88 +38,6 @@ use crate::{
 };
 
 const UPKEEP_MANAGER: ArtifactId = ArtifactId::new("UpkeepManager.sol", "UpkeepManager");
-
-/// Gas assumed, in a dry run, for a call whose target does not exist yet (so the node cannot
-/// estimate it): measured on anvil, rounded up.
-pub const GAS_SET_MANAGER: u64 = 60_000;
-/// `UpkeepManager.addBalancer` (first member of a manager: feed table writes).
-pub const GAS_ADD_BALANCER: u64 = 300_000;
-/// A registrar registration (the registry deploys the upkeep's forwarder).
-pub const GAS_REGISTER: u64 = 700_000;
-/// `setForwarder` on a balancer or manager.
-pub const GAS_SET_FORWARDER: u64 = 60_000;
-/// `UpkeepManager.setKeystone`.
-pub const GAS_SET_KEYSTONE: u64 = 80_000;
-
-/// What happened (or would happen) to one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Created or sent now.
-    Done,
-    /// Recorded and unchanged: nothing sent.
-    Unchanged,
-    /// Dry run: would be sent.
-    Would,
-}
-
-/// One step's line of the report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    /// Manifest key.
-    pub key: String,
-    /// Result.
-    pub status: Status,
-    /// The contract created or called (predicted in a dry run; none for a registration that
-    /// has not happened).
-    pub address: Option<Address>,
-    /// Gas: the node's estimate (dry run) or used (real run); none when unchanged.
-    pub gas: Option<u64>,
-    /// Whether `gas` is an assumption ([`GAS_REGISTER`] …) because the target does not exist yet.
-    pub assumed: bool,
-}
-
-/// An upkeep's funding against the registry's minimum balance at the current prices.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpkeepCost {
-    /// Key of its target.
-    pub key: String,
-    /// Billing token symbol (`LINK`, `WETH`).
-    pub symbol: String,
-    /// First funding.
-    pub funding: U256,
-    /// `getMaxPaymentForGas` at its gas limit: the balance below which it is not performed.
-    pub min_balance: U256,
-}
-
-/// The whole run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// Every step, in order.
-    pub lines: Vec<Line>,
-    /// The gas price used for the cost (wei).
-    pub gas_price: u128,
-    /// Native coin sent as value (native-billed registrations).
-    pub value: U256,
-    /// Upkeeps to register (or registered now).
-    pub upkeeps: Vec<UpkeepCost>,
-}
-
-impl Report {
-    /// Total gas of the steps sent (or to send).
-    pub fn gas(&self) -> u64 {
-        self.lines.iter().filter_map(|l| l.gas).sum()
-    }
-
-    /// Gas × gas price + value, in native wei.
-    pub fn native_cost(&self) -> U256 {
-        U256::from(self.gas()) * U256::from(self.gas_price) + self.value
-    }
-
-    /// Whether anything was (or would be) sent.
-    pub fn sends_anything(&self) -> bool {
-        self.lines.iter().any(|l| l.status != Status::Unchanged)
-    }
-}
 
 /// Deploys `spec` (already [`super::check::check`]ed into `resolved`); in a dry run only plans.
 pub async fn run(
@@ -148,21 +65,21 @@ pub async fn run(
     walk.walk(manifest).await
 }
 
-struct Walk<'a> {
-    conn: &'a Connection,
+pub(super) struct Walk<'a> {
+    pub(super) conn: &'a Connection,
     out_dir: &'a Path,
-    path: &'a Path,
-    spec: &'a PortfolioSpec,
-    r: &'a Resolved,
-    dry: bool,
+    pub(super) path: &'a Path,
+    pub(super) spec: &'a PortfolioSpec,
+    pub(super) r: &'a Resolved,
+    pub(super) dry: bool,
 }
 
 /// Per-walk state: resolved (or predicted) addresses and nonces.
-struct State {
+pub(super) struct State {
     addresses: BTreeMap<String, Address>,
     nonce: u64,
     factory_nonce: u64,
-    report: Report,
+    pub(super) report: Report,
 }
 
 impl Walk<'_> {
@@ -271,7 +188,8 @@ impl Walk<'_> {
                 .await?;
             let predicted = self.conn.from.create(st.nonce);
             st.nonce += 1;
-            return Ok(st.would(&key, predicted, gas, false));
+            st.would(&key, predicted, gas, false);
+            return Ok(());
         }
         let what = format!("deploying {key} (UpkeepManager)");
         let (receipt, address) = self.conn.deploy(&what, init).await?;
@@ -303,29 +221,25 @@ impl Walk<'_> {
             let gas = self.estimate(&key, tx).await?;
             let predicted = factory.create(st.factory_nonce);
             st.factory_nonce += 1;
-            return Ok(st.would(&key, predicted, gas, false));
+            st.would(&key, predicted, gas, false);
+            return Ok(());
         }
         let receipt = self
             .conn
             .call(&format!("creating {key}"), factory, data.into())
             .await?;
-        let created = receipt
-            .inner
-            .logs()
-            .iter()
-            .filter(|l| l.address() == factory)
-            .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
-            .ok_or_else(|| PortfolioError::NoCreatedEvent {
+        let created =
+            created_balancer(&receipt, factory).ok_or_else(|| PortfolioError::NoCreatedEvent {
                 key: key.clone(),
                 tx: receipt.transaction_hash,
                 factory,
             })?;
-        let code = self.conn.code_at(created.balancer).await?;
+        let code = self.conn.code_at(created).await?;
         let artifact = match b.kind {
             Kind::Drift => "DriftBalancer.sol:DriftBalancer",
             Kind::Time => "TimeBalancer.sol:TimeBalancer",
         };
-        let record = record(artifact.into(), created.balancer, hash, &code, &receipt);
+        let record = record(artifact.into(), created, hash, &code, &receipt);
         self.save(&key, record, receipt.gas_used, manifest, st)
     }
 
@@ -360,7 +274,7 @@ impl Walk<'_> {
         Ok(true)
     }
 
-    fn save(
+    pub(super) fn save(
         &self,
         key: &str,
         record: ContractRecord,
@@ -383,7 +297,7 @@ impl Walk<'_> {
     }
 
     /// A configuration call to the contract at `target` (a manifest key), once.
-    async fn action(
+    pub(super) async fn action(
         &self,
         key: &str,
         target: &str,
@@ -441,118 +355,11 @@ impl Walk<'_> {
     }
 
     /// Registers the upkeep of target `key` (once), then points the target at its forwarder.
-    async fn upkeep(
+    pub(super) async fn estimate(
         &self,
-        key: &str,
-        manifest: &mut Manifest,
-        st: &mut State,
-    ) -> Result<(), PortfolioError> {
-        let (Some(automation), Some(u)) = (
-            self.r.automation,
-            upkeeps(self.spec)
-                .into_iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, u)| u.clone()),
-        ) else {
-            return Ok(());
-        };
-        let target = addr(st, key)?;
-        let token = automation.token(billing(&u));
-        let registry = AutomationRegistry2_3::new(automation.registry, &self.conn.provider);
-        let min = registry
-            .getMaxPaymentForGas(U256::ZERO, 0, u.gas_limit, token)
-            .call()
-            .await
-            .map_err(|e| rpc(format!("registry.getMaxPaymentForGas({})", u.gas_limit), e))?;
-        let ukey = format!("{key}.upkeep");
-        let recorded = manifest
-            .upkeeps
-            .get(key)
-            .filter(|r| r.target == target)
-            .cloned();
-        let forwarder = match recorded {
-            Some(r) => {
-                st.report.lines.push(Line {
-                    key: ukey,
-                    status: Status::Unchanged,
-                    address: Some(r.forwarder),
-                    gas: None,
-                    assumed: false,
-                });
-                Some(r.forwarder)
-            }
-            None => {
-                st.report.upkeeps.push(UpkeepCost {
-                    key: key.into(),
-                    symbol: automation.symbol(token),
-                    funding: u.funding,
-                    min_balance: U256::from(min),
-                });
-                if matches!(u.billing, super::spec::BillingSpec::Native) {
-                    st.report.value += u.funding;
-                }
-                if self.dry {
-                    st.would(&ukey, automation.registrar, GAS_REGISTER, true);
-                    None
-                } else {
-                    let reg = Registration {
-                        target,
-                        gas_limit: u.gas_limit,
-                        billing: billing(&u),
-                        amount: u.funding,
-                        admin: self.conn.from,
-                        name: format!("onebalancer {key}"),
-                        check_data: Bytes::new(),
-                    };
-                    let up = upkeep::register(self.conn, &automation, &reg).await?;
-                    manifest.upkeeps.insert(
-                        key.into(),
-                        UpkeepRecord {
-                            registry: automation.registry,
-                            id: up.id,
-                            target,
-                            forwarder: up.forwarder,
-                            billing_token: token,
-                            gas_limit: u.gas_limit,
-                            funding: u.funding,
-                            tx: up.tx,
-                        },
-                    );
-                    manifest.save(self.path)?;
-                    let gas = self.gas_used(up.tx).await?;
-                    st.report.lines.push(Line {
-                        key: ukey,
-                        status: Status::Done,
-                        address: Some(up.forwarder),
-                        gas: Some(gas),
-                        assumed: false,
-                    });
-                    Some(up.forwarder)
-                }
-            }
-        };
-        let fkey = format!("{key}.set_forwarder");
-        match forwarder {
-            Some(f) => {
-                let call = Balancer::setForwarderCall { newForwarder: f };
-                self.action(
-                    &fkey,
-                    key,
-                    call.abi_encode(),
-                    GAS_SET_FORWARDER,
-                    manifest,
-                    st,
-                )
-                .await
-            }
-            None => {
-                st.would(&fkey, target, GAS_SET_FORWARDER, true);
-                Ok(())
-            }
-        }
-    }
-
-    async fn estimate(&self, what: &str, tx: TransactionRequest) -> Result<u64, PortfolioError> {
+        what: &str,
+        tx: TransactionRequest,
+    ) -> Result<u64, PortfolioError> {
         let tx = tx.with_from(self.conn.from);
         self.conn.provider.estimate_gas(tx).await.map_err(|e| {
             rpc(
@@ -563,7 +370,10 @@ impl Walk<'_> {
         })
     }
 
-    async fn gas_used(&self, tx: alloy::primitives::TxHash) -> Result<u64, PortfolioError> {
+    pub(super) async fn gas_used(
+        &self,
+        tx: alloy::primitives::TxHash,
+    ) -> Result<u64, PortfolioError> {
         let r = self
             .conn
             .provider
@@ -575,7 +385,7 @@ impl Walk<'_> {
 }
 
 impl State {
-    fn would(&mut self, key: &str, address: Address, gas: u64, assumed: bool) {
+    pub(super) fn would(&mut self, key: &str, address: Address, gas: u64, assumed: bool) {
         self.addresses.entry(key.into()).or_insert(address);
         self.report.lines.push(Line {
             key: key.into(),
@@ -587,7 +397,7 @@ impl State {
     }
 }
 
-fn addr(st: &State, key: &str) -> Result<Address, PortfolioError> {
+pub(super) fn addr(st: &State, key: &str) -> Result<Address, PortfolioError> {
     st.addresses.get(key).copied().ok_or_else(|| {
         ChainError::Rpc {
             what: format!("resolving {key}"),
@@ -597,7 +407,7 @@ fn addr(st: &State, key: &str) -> Result<Address, PortfolioError> {
     })
 }
 
-fn rpc(what: String, e: impl std::fmt::Display) -> ChainError {
+pub(super) fn rpc(what: String, e: impl std::fmt::Display) -> ChainError {
     let reason = e.to_string();
     let reason = reason.lines().next().unwrap_or_default().to_string();
     ChainError::Rpc { what, reason }
