@@ -67,6 +67,10 @@ impl Fixture {
     }
 
     fn spec_text(&self) -> String {
+        self.assets_text() + TWO_BALANCERS
+    }
+
+    fn assets_text(&self) -> String {
         let mut s = String::new();
         for (name, token, feed) in &self.assets {
             let stable = *name != "WETH";
@@ -74,7 +78,11 @@ impl Fixture {
                 "[assets.{name}]\ntoken = \"{token}\"\nfeed = \"{feed}\"\nheartbeat_secs = 86400\ndeviation_bps = 25\nstable = {stable}\n\n"
             );
         }
-        s + r#"
+        s
+    }
+}
+
+const TWO_BALANCERS: &str = r#"
 [managers.main.upkeep]
 billing = "link"
 gas_limit = 1500000
@@ -100,9 +108,7 @@ dust_floor_bps = 10
 billing = "native"
 gas_limit = 500000
 funding = "5000000000000000"
-"#
-    }
-}
+"#;
 
 /// anvil with the stack (the deploy binary) and three test tokens with their feeds.
 async fn fixture() -> (Fixture, Connection) {
@@ -240,6 +246,22 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     let o = fx.deploy(&["--dry-run"], &fx.spec);
     assert!(stdout(&o).contains("nothing to send"), "{}", stdout(&o));
 
+    // A deployed balancer is never replaced: a changed spec under the same name is refused.
+    let changed = fx.manifest.with_file_name("changed.toml");
+    let text = fx
+        .spec_text()
+        .replace("[3000, 2000, 5000]", "[2000, 3000, 5000]");
+    std::fs::write(&changed, text).unwrap();
+    let o = fx.deploy(&[], &changed);
+    assert_one_error_line(
+        &o,
+        &[
+            &format!("balancer.core at {core} was created from a different spec"),
+            "new name",
+        ],
+    );
+    assert_eq!(conn.nonce().await.unwrap(), nonce, "nothing sent");
+
     // fleet status agrees with the chain.
     let o = fx.status();
     let out = stdout(&o);
@@ -272,6 +294,8 @@ async fn bad_specs_fail_on_one_line_and_send_nothing() {
     let good = fx.spec_text();
     let (_, usdc, usdc_feed) = fx.assets[0];
     let nowhere = Address::repeat_byte(0x42);
+    let m = Manifest::load_for_chain(&fx.manifest, 31337, "").unwrap();
+    let no_decimals = m.contracts["limit_order_protocol"].address;
     let cases: Vec<(String, Vec<String>)> = vec![
         (
             good.replace("[3000, 2000, 5000]", "[3000, 2000, 4000]"),
@@ -292,6 +316,13 @@ async fn bad_specs_fail_on_one_line_and_send_nothing() {
             vec![
                 format!("assets.USDC.feed = {usdc}"),
                 "does not answer latestRoundData()".into(),
+            ],
+        ),
+        (
+            good.replace(&usdc_feed.to_string(), &no_decimals.to_string()),
+            vec![
+                format!("assets.USDC.feed = {no_decimals}"),
+                "does not answer decimals()".into(),
             ],
         ),
         (
@@ -331,4 +362,38 @@ async fn bad_specs_fail_on_one_line_and_send_nothing() {
             "manifest unchanged"
         );
     }
+}
+
+#[tokio::test]
+async fn a_manager_wired_to_cre_gets_its_keystone() {
+    let (fx, conn) = fixture().await;
+    let m = Manifest::load_for_chain(&fx.manifest, 31337, "").unwrap();
+    // Any contract stands in for the chain's Keystone forwarder (it must have code).
+    let forwarder = m.contracts["registry"].address;
+    let workflow_owner = Address::repeat_byte(0x77);
+    let tail = format!(
+        "[managers.cre.keystone]\nforwarder = \"{forwarder}\"\nworkflow_owner = \"{workflow_owner}\"\n\n[balancers.core]\nkind = \"drift\"\nassets = [\"USDC\", \"WETH\"]\ntargets_bps = [4000, 6000]\nmanager = \"cre\"\n"
+    );
+    std::fs::write(&fx.spec, fx.assets_text() + &tail).unwrap();
+    let o = fx.deploy(&["--dry-run"], &fx.spec);
+    assert!(
+        stdout(&o).contains("manager.cre.set_keystone"),
+        "{}",
+        stdout(&o)
+    );
+    let o = fx.deploy(&[], &fx.spec);
+    println!("{}", stdout(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = Manifest::load_for_chain(&fx.manifest, 31337, "").unwrap();
+    let um = UpkeepManager::new(m.contracts["manager.cre"].address, &conn.provider);
+    assert_eq!(um.keystoneForwarder().call().await.unwrap(), forwarder);
+    assert_eq!(um.workflowOwner().call().await.unwrap(), workflow_owner);
+    assert_eq!(um.fleetSize().call().await.unwrap(), U256::from(1u8));
+    assert!(m.upkeeps.is_empty());
+    let nonce = conn.nonce().await.unwrap();
+    let o = fx.deploy(&[], &fx.spec);
+    assert!(stdout(&o).contains("nothing to send"), "{}", stdout(&o));
+    assert_eq!(conn.nonce().await.unwrap(), nonce);
+    let o = fx.status();
+    assert!(stdout(&o).contains("fleet: healthy"), "{}", stdout(&o));
 }
