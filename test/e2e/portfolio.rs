@@ -281,7 +281,7 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
             "{line}"
         );
     }
-    assert_eq!(out.matches("matches").count(), 2, "{out}");
+    assert_eq!(out.matches("matches").count(), 3, "{out}");
     assert!(out.contains("10.00"), "the manager upkeep's 10 LINK: {out}");
     assert!(out.contains("fleet: healthy"), "{out}");
 }

@@ -101,8 +101,13 @@ pub async fn fleet_status(
                 .await
                 .ok()
         };
-        let matches = match (balancer, spec, has_code) {
-            (Some(name), Some(spec), true) => Some(compare(conn, rec.address, name, spec).await),
+        let matches = match (balancer, key.strip_prefix("manager."), spec, has_code) {
+            (Some(name), _, Some(spec), true) => {
+                Some(compare(conn, manifest, rec.address, name, spec).await)
+            }
+            (_, Some(name), Some(spec), true) => {
+                Some(compare_manager(conn, manifest, rec.address, name, spec).await)
+            }
             _ => None,
         };
         contracts.push(ContractStatus {
@@ -160,6 +165,7 @@ pub async fn fleet_status(
 /// spec's; else what differs.
 async fn compare(
     conn: &Connection,
+    manifest: &Manifest,
     at: Address,
     name: &str,
     spec: &PortfolioSpec,
@@ -168,6 +174,29 @@ async fn compare(
         return Err("not in the spec".into());
     };
     let c = Balancer::new(at, &conn.provider);
+    let manager = c
+        .manager()
+        .call()
+        .await
+        .map_err(|e| format!("manager() failed: {e}"))?;
+    let want = b
+        .manager
+        .as_ref()
+        .and_then(|m| manifest.address(&format!("manager.{m}")))
+        .unwrap_or_default();
+    if manager != want {
+        return Err(format!("manager {manager}, spec {want}"));
+    }
+    if let Some(up) = manifest.upkeeps.get(&format!("balancer.{name}")) {
+        let f = c
+            .forwarder()
+            .call()
+            .await
+            .map_err(|e| format!("forwarder() failed: {e}"))?;
+        if f != up.forwarder {
+            return Err(format!("forwarder {f}, its upkeep's is {}", up.forwarder));
+        }
+    }
     let assets = c
         .assets()
         .call()
@@ -198,6 +227,64 @@ async fn compare(
                 "asset {name} differs from the spec (token {}, feed {})",
                 onchain.token, onchain.feed
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the manager serves the spec's balancers and is wired as the spec says (its upkeep's
+/// forwarder, or the CRE keystone).
+async fn compare_manager(
+    conn: &Connection,
+    manifest: &Manifest,
+    at: Address,
+    name: &str,
+    spec: &PortfolioSpec,
+) -> Result<(), String> {
+    let Some(m) = spec.managers.get(name) else {
+        return Err("not in the spec".into());
+    };
+    let c = UpkeepManager::new(at, &conn.provider);
+    let fail = |what: &str, e: alloy::contract::Error| format!("{what} failed: {e}");
+    let size = c
+        .fleetSize()
+        .call()
+        .await
+        .map_err(|e| fail("fleetSize()", e))?;
+    let members = spec
+        .balancers
+        .values()
+        .filter(|b| b.manager.as_deref() == Some(name))
+        .count();
+    if size != U256::from(members) {
+        return Err(format!("{size} balancers, spec {members}"));
+    }
+    if let Some(k) = &m.keystone {
+        let f = c
+            .keystoneForwarder()
+            .call()
+            .await
+            .map_err(|e| fail("keystoneForwarder()", e))?;
+        let o = c
+            .workflowOwner()
+            .call()
+            .await
+            .map_err(|e| fail("workflowOwner()", e))?;
+        if (f, o) != (k.forwarder, k.workflow_owner) {
+            return Err(format!(
+                "keystone {f} / workflow owner {o}, spec {} / {}",
+                k.forwarder, k.workflow_owner
+            ));
+        }
+    }
+    if let Some(up) = manifest.upkeeps.get(&format!("manager.{name}")) {
+        let f = c
+            .forwarder()
+            .call()
+            .await
+            .map_err(|e| fail("forwarder()", e))?;
+        if f != up.forwarder {
+            return Err(format!("forwarder {f}, its upkeep's is {}", up.forwarder));
         }
     }
     Ok(())
