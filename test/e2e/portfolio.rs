@@ -11,13 +11,13 @@ use onebalancer::{
     chain::{
         Connection,
         anvil::LocalChain,
-        bindings::{AutomationRegistry2_3, MockV3Aggregator},
+        bindings::{AutomationRegistry2_3, LinkToken, MockV3Aggregator},
         ours::{Balancer, TestERC20, UpkeepManager},
     },
     deploy::manifest::Manifest,
 };
 
-use alloy::sol_types::SolConstructor;
+use alloy::sol_types::{SolCall, SolConstructor};
 
 use crate::support::*;
 
@@ -235,7 +235,20 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     let balance = U256::from(reg.getBalance(mu.id).call().await.unwrap());
     assert_eq!(balance, U256::from(10u64).pow(U256::from(19u8)));
 
-    // Re-run: nothing sent.
+    // Re-run: nothing sent, even with the deployer's LINK spent (registered upkeeps need no more).
+    let link = m.contracts["link"].address;
+    let held = LinkToken::new(link, &conn.provider)
+        .balanceOf(conn.from)
+        .call()
+        .await
+        .unwrap();
+    let drain = LinkToken::transferCall {
+        to: Address::repeat_byte(1),
+        amount: held,
+    };
+    conn.call("drain LINK", link, drain.abi_encode().into())
+        .await
+        .unwrap();
     let nonce = conn.nonce().await.unwrap();
     let saved = std::fs::read(&fx.manifest).unwrap();
     let o = fx.deploy(&[], &fx.spec);

@@ -199,7 +199,11 @@ async fn automation(
     let automation = Automation::read(conn, registry, registrar).await?;
     let r = AutomationRegistrar2_3::new(registrar, &conn.provider);
     let mut needed: BTreeMap<Address, alloy::primitives::U256> = BTreeMap::new();
-    for (key, u) in &ups {
+    // Only what is still to be registered must be funded now.
+    for (key, u) in ups
+        .iter()
+        .filter(|(k, _)| !manifest.upkeeps.contains_key(k))
+    {
         let token = automation.token(billing(u));
         let min = r.getMinimumRegistrationAmount(token).call().await;
         let min = answer(

@@ -84,3 +84,37 @@ impl Report {
         self.lines.iter().any(|l| l.status != Status::Unchanged)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cost_is_gas_times_price_plus_value() {
+        let line = |status, gas| Line {
+            key: "k".into(),
+            status,
+            address: None,
+            gas,
+            assumed: false,
+        };
+        let mut r = Report {
+            lines: vec![
+                line(Status::Would, Some(300_000)),
+                line(Status::Unchanged, None),
+                line(Status::Would, Some(60_000)),
+            ],
+            gas_price: 2_000_000_000,
+            value: U256::from(5_000_000_000_000_000u64),
+            upkeeps: Vec::new(),
+        };
+        assert_eq!(r.gas(), 360_000);
+        assert_eq!(
+            r.native_cost(),
+            U256::from(360_000u64 * 2_000_000_000 + 5_000_000_000_000_000)
+        );
+        assert!(r.sends_anything());
+        r.lines.retain(|l| l.status == Status::Unchanged);
+        assert!(!r.sends_anything());
+    }
+}
