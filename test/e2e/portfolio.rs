@@ -184,6 +184,7 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     // Dry run: the plan with its gas and cost; nothing sent, the manifest untouched.
     let o = fx.deploy(&["--dry-run"], &fx.spec);
     let out = stdout(&o);
+    let plan = out.clone();
     println!("{out}");
     assert!(o.status.success(), "{}", stderr(&o));
     for needle in [
@@ -218,6 +219,12 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     let core = m.contracts["balancer.core"].address;
     let calendar = m.contracts["balancer.calendar"].address;
     let manager = m.contracts["manager.main"].address;
+    for address in [core, calendar, manager] {
+        assert!(
+            plan.contains(&address.to_string()),
+            "the dry run predicted {address}:\n{plan}"
+        );
+    }
     let c = Balancer::new(core, &conn.provider);
     assert_eq!(c.owner().call().await.unwrap(), conn.from);
     assert_eq!(c.targets().call().await.unwrap(), vec![3000, 2000, 5000]);
