@@ -282,6 +282,16 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     );
     assert_eq!(conn.nonce().await.unwrap(), nonce, "nothing sent");
 
+    // A registration the manifest lost (a run interrupted before its save) is found, not repeated.
+    let mut lost = Manifest::load_for_chain(&fx.manifest, 31337, "").unwrap();
+    let id = lost.upkeeps.remove("balancer.calendar").unwrap().id;
+    lost.save(&fx.manifest).unwrap();
+    let o = fx.deploy(&[], &fx.spec);
+    assert!(stdout(&o).contains("nothing to send"), "{}", stdout(&o));
+    assert_eq!(conn.nonce().await.unwrap(), nonce, "not registered again");
+    let found = Manifest::load_for_chain(&fx.manifest, 31337, "").unwrap();
+    assert_eq!(found.upkeeps["balancer.calendar"].id, id);
+
     // fleet status agrees with the chain.
     let o = fx.status();
     let out = stdout(&o);

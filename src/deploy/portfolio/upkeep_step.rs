@@ -2,15 +2,17 @@
 //! then point the target at the upkeep's forwarder.
 
 use alloy::{
-    primitives::{Bytes, U256},
-    sol_types::SolCall,
+    primitives::{Address, Bytes, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
 };
 
 use crate::{
     chain::{
         bindings::AutomationRegistry2_3,
         ours::Balancer,
-        upkeep::{self, Registration},
+        upkeep::{self, Automation, Registration},
     },
     deploy::{
         manifest::{Manifest, UpkeepRecord},
@@ -19,7 +21,7 @@ use crate::{
             check::{billing, upkeeps},
             report::{GAS_REGISTER, GAS_SET_FORWARDER, Line, Status, UpkeepCost},
             run::{State, Walk, addr, rpc},
-            spec::BillingSpec,
+            spec::{BillingSpec, UpkeepSpec},
         },
     },
 };
@@ -49,11 +51,23 @@ impl Walk<'_> {
             .await
             .map_err(|e| rpc(format!("registry.getMaxPaymentForGas({})", u.gas_limit), e))?;
         let ukey = format!("{key}.upkeep");
-        let recorded = manifest
+        let mut recorded = manifest
             .upkeeps
             .get(key)
             .filter(|r| r.target == target)
             .cloned();
+        if recorded.is_none()
+            && let Some(found) = self
+                .find_registered(&automation, key, target, &u, manifest)
+                .await?
+        {
+            tracing::warn!(%key, id = %found.id, "found its upkeep registered but not recorded (an interrupted run): recording it");
+            if !self.dry {
+                manifest.upkeeps.insert(key.into(), found.clone());
+                manifest.save(self.path)?;
+            }
+            recorded = Some(found);
+        }
         let forwarder = match recorded {
             Some(r) => {
                 st.report.lines.push(Line {
@@ -134,5 +148,65 @@ impl Walk<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// An active upkeep of `target` administered by the deployer that the registry registered
+    /// since the target was created (`UpkeepRegistered` logs from its recorded block): what a run
+    /// interrupted between a registration and its manifest save leaves. A node that refuses the
+    /// log query is warned about, and the upkeep registered as usual.
+    async fn find_registered(
+        &self,
+        automation: &Automation,
+        key: &str,
+        target: Address,
+        u: &UpkeepSpec,
+        manifest: &Manifest,
+    ) -> Result<Option<UpkeepRecord>, PortfolioError> {
+        let Some(from) = manifest.contracts.get(key).and_then(|c| c.block) else {
+            return Ok(None);
+        };
+        let filter = Filter::new()
+            .address(automation.registry)
+            .event_signature(AutomationRegistry2_3::UpkeepRegistered::SIGNATURE_HASH)
+            .from_block(from);
+        let logs = match self.conn.provider.get_logs(&filter).await {
+            Ok(logs) => logs,
+            Err(e) => {
+                tracing::warn!(%key, error = %e, "cannot search the registry for an earlier registration");
+                return Ok(None);
+            }
+        };
+        let registry = AutomationRegistry2_3::new(automation.registry, &self.conn.provider);
+        for log in logs {
+            let Ok(ev) = AutomationRegistry2_3::UpkeepRegistered::decode_log_data(log.data())
+            else {
+                continue;
+            };
+            let info = registry
+                .getUpkeep(ev.id)
+                .call()
+                .await
+                .map_err(|e| rpc(format!("registry.getUpkeep({})", ev.id), e))?;
+            let active = info.maxValidBlocknumber == u64::from(u32::MAX);
+            if info.target != target || info.admin != self.conn.from || !active {
+                continue;
+            }
+            let forwarder = registry
+                .getForwarder(ev.id)
+                .call()
+                .await
+                .map_err(|e| rpc(format!("registry.getForwarder({})", ev.id), e))?;
+            return Ok(Some(UpkeepRecord {
+                registry: automation.registry,
+                id: ev.id,
+                target,
+                forwarder,
+                billing_token: automation.token(billing(u)),
+                gas_limit: info.performGas,
+                funding: u.funding,
+                tx: log.transaction_hash.unwrap_or_default(),
+            }));
+        }
+        Ok(None)
     }
 }
