@@ -221,6 +221,13 @@ fn automation_is_one_upkeep_or_one_manager() {
         }),
         &["managers.main", "choose one"],
     );
+    refused(
+        set(&["managers", "main", "upkeep"], "gas_limit", 1_000_000),
+        &[
+            "managers.main.upkeep.gas_limit = 1000000",
+            "at least 1500000",
+        ],
+    );
     let u = ["balancers", "calendar", "upkeep"];
     refused(
         set(&u, "gas_limit", 0),

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use alloy::primitives::Address;
 
+use crate::devnet::demo::fleet::MANAGER_GAS_LIMIT;
+
 use super::spec::{
     AssetSpec, BalancerSpec, CostsSpec, Kind, LimitsSpec, ParamsSpec, PortfolioSpec, SpecError,
     UpkeepSpec,
@@ -58,6 +60,15 @@ impl PortfolioSpec {
             }
             if let Some(u) = &m.upkeep {
                 u.validate(&format!("managers.{name}.upkeep"))?;
+                // The manager packs rounds up to its configured budget (the devnet fleet's:
+                // 1,300,000 gas of member estimates) plus 200,000 of its own.
+                if u.gas_limit < MANAGER_GAS_LIMIT {
+                    return Err(invalid(
+                        format!("managers.{name}.upkeep.gas_limit"),
+                        u.gas_limit,
+                        "a manager's round needs at least 1500000 (its 1300000-gas round budget plus 200000)",
+                    ));
+                }
             }
             if let Some(k) = &m.keystone {
                 for (f, a) in [
