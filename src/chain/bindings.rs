@@ -247,6 +247,10 @@ sol! {
         function getBillingOverridesEnabled(uint256 upkeepID) external view returns (bool);
         function getBalance(uint256 id) external view returns (uint96 balance);
         function getMinBalance(uint256 id) external view returns (uint96);
+        function getMaxPaymentForGas(uint256 id, uint8 triggerType, uint32 gasLimit, address billingToken)
+            external
+            view
+            returns (uint96 maxPayment);
         function addFunds(uint256 id, uint96 amount) external payable;
         function cancelUpkeep(uint256 id) external;
         function pauseUpkeep(uint256 id) external;

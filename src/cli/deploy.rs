@@ -11,8 +11,8 @@ use crate::{
         provider::{self, Connection},
         signer::{self, SignerError},
     },
-    cli::output,
-    deploy::{Deployer, config::DeployConfig, manifest::Manifest, plan},
+    cli::{fleet, output},
+    deploy::{Deployer, config::DeployConfig, manifest::Manifest, plan, portfolio::PortfolioSpec},
     project::Project,
 };
 
@@ -57,6 +57,11 @@ pub struct DeployArgs {
     /// Do not run `forge build` first (use out/ as it is).
     #[arg(long)]
     pub no_build: bool,
+    /// Deploy this portfolio spec (TOML: assets, feeds, balancers, managers, upkeeps; see
+    /// script/portfolio.example.toml) onto the stack the manifest records, instead of the stack.
+    /// Everything is checked on chain before anything is sent.
+    #[arg(long, value_name = "FILE")]
+    pub portfolio: Option<PathBuf>,
 }
 
 /// Runs a deployment.
@@ -69,6 +74,11 @@ pub async fn run(args: DeployArgs) -> eyre::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let config = DeployConfig::load(args.config.as_deref())?;
+    let portfolio = args
+        .portfolio
+        .as_deref()
+        .map(PortfolioSpec::from_file)
+        .transpose()?;
     let project = Project::locate()?;
 
     let conn = match (signer, args.from) {
@@ -87,6 +97,17 @@ pub async fn run(args: DeployArgs) -> eyre::Result<()> {
 
     if !args.no_build {
         project.forge_build()?;
+    }
+    if let Some(spec) = portfolio {
+        return fleet::deploy_portfolio(
+            &conn,
+            &project,
+            &spec,
+            &manifest_path,
+            &mut manifest,
+            args.dry_run,
+        )
+        .await;
     }
     let outcomes = deploy_stack(
         &conn,

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod budget;
 pub mod deploy;
 pub mod devnet;
+pub mod fleet;
 pub mod forecast;
 pub mod hub;
 pub mod keeper;
@@ -40,8 +41,11 @@ pub enum Command {
     /// upkeeps; print their state; then move the demo prices and perform the upkeeps with a
     /// simulated DON until Ctrl-C (or ONEBALANCER_DEVNET_SECS seconds).
     Devnet(devnet::DevnetArgs),
-    /// Deploy the stack to an RPC endpoint (the same as the `deploy` binary).
+    /// Deploy the stack, or a portfolio onto it (`--portfolio`), to an RPC endpoint (the same
+    /// as the `deploy` binary).
     Deploy(deploy::DeployArgs),
+    /// A deployed portfolio against the chain: `fleet status`.
+    Fleet(fleet::FleetArgs),
     /// The keeper: serve balancers and upkeep managers as their primary or fallback performer
     /// (`keeper run`), or check a configuration without sending anything (`keeper
     /// check-config`).
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Devnet(args) => run_async(devnet::run(args)),
         Command::Deploy(args) => run_async(deploy::run(args)),
+        Command::Fleet(args) => run_async(fleet::run(args)),
         Command::Keeper(args) => run_async(keeper::run(args)),
         Command::Hub(args) => run_async(hub::run(args)),
         Command::Report(args) => run_async(report::run(args)),

@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use alloy::primitives::{Address, B256, TxHash};
+use alloy::primitives::{Address, B256, TxHash, U256};
 use serde::{Deserialize, Serialize};
 
 /// Manifest format version.
@@ -86,6 +86,32 @@ pub struct Manifest {
     /// Configuration calls by key.
     #[serde(default)]
     pub actions: BTreeMap<String, ActionRecord>,
+    /// Automation upkeeps registered by the portfolio deployer, by the key of their target
+    /// (`balancer.<name>`, `manager.<name>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub upkeeps: BTreeMap<String, UpkeepRecord>,
+}
+
+/// One registered Automation upkeep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpkeepRecord {
+    /// The registry.
+    pub registry: Address,
+    /// The upkeep id.
+    pub id: U256,
+    /// The target the registry calls.
+    pub target: Address,
+    /// The forwarder that performs it.
+    pub forwarder: Address,
+    /// Its billing token.
+    pub billing_token: Address,
+    /// Its perform gas limit.
+    pub gas_limit: u32,
+    /// The first funding, in the billing token's units.
+    pub funding: U256,
+    /// The registration transaction.
+    pub tx: TxHash,
 }
 
 /// Manifest problems, each with its fix.
@@ -145,6 +171,7 @@ impl Manifest {
             rpc_url: None,
             contracts: BTreeMap::new(),
             actions: BTreeMap::new(),
+            upkeeps: BTreeMap::new(),
         }
     }
 

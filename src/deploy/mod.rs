@@ -17,6 +17,7 @@
 pub mod config;
 pub mod manifest;
 pub mod plan;
+pub mod portfolio;
 
 use std::{
     collections::{BTreeMap, BTreeSet},

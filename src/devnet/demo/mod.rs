@@ -16,7 +16,7 @@ pub mod upkeeps;
 
 use alloy::{
     primitives::{Address, Bytes, U256},
-    sol_types::{SolCall, SolConstructor, SolEvent},
+    sol_types::{SolCall, SolConstructor},
 };
 
 use crate::{
@@ -203,18 +203,14 @@ pub(crate) async fn create_balancer(
     let call = create_call(conn.from, lop, pairs, kind);
     let what = format!("creating the demo {}", kind.contract());
     let receipt = conn.call(&what, factory, call.abi_encode().into()).await?;
-    let created = receipt
-        .inner
-        .logs()
-        .iter()
-        .filter(|l| l.address() == factory)
-        .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
-        .ok_or(DemoError::NoCreatedEvent {
+    let created = crate::deploy::portfolio::encode::created_balancer(&receipt, factory).ok_or(
+        DemoError::NoCreatedEvent {
             kind: kind.contract(),
             tx: receipt.transaction_hash,
             factory,
-        })?;
-    Ok((created.balancer, receipt.transaction_hash))
+        },
+    )?;
+    Ok((created, receipt.transaction_hash))
 }
 
 /// The factory's `create` of one demo balancer of `kind` over `pairs` (token, feed), owned and
