@@ -242,10 +242,11 @@ fn print_report(r: &Report) {
     ));
     for u in &r.upkeeps {
         output::line(&format!(
-            "upkeep {}: funding {} {sym}, registry minimum balance {} {sym} at current prices",
+            "upkeep {}: funding {} {sym}, registry minimum balance {} {sym}, a perform at its whole gas limit {} {sym} (fee model) at current prices",
             u.key,
             amount(u.funding, 18),
             amount(u.min_balance, 18),
+            amount(u.perform_charge, 18),
             sym = u.symbol
         ));
     }

@@ -199,6 +199,8 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
         "estimated:",
         "gwei",
         "registry minimum balance",
+        "a perform at its whole gas limit",
+        "(fee model)",
     ] {
         assert!(out.contains(needle), "dry run lacks {needle:?}:\n{out}");
     }

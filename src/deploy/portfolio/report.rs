@@ -53,6 +53,9 @@ pub struct UpkeepCost {
     pub funding: U256,
     /// `getMaxPaymentForGas` at its gas limit: the balance below which it is not performed.
     pub min_balance: U256,
+    /// The core fee model's charge for one perform using its whole gas limit at the node's gas
+    /// price and the registry's feeds now (`model::fees::registry`): the most a perform costs.
+    pub perform_charge: U256,
 }
 
 /// The whole run.

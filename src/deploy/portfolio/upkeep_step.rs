@@ -50,6 +50,14 @@ impl Walk<'_> {
             .call()
             .await
             .map_err(|e| rpc(format!("registry.getMaxPaymentForGas({})", u.gas_limit), e))?;
+        let perform_charge = crate::chain::registry::modelled_charge(
+            &self.conn.provider,
+            automation.registry,
+            token,
+            u64::from(u.gas_limit),
+        )
+        .await
+        .map_err(|e| rpc(format!("the fee model's charge for {key}"), e))?;
         let ukey = format!("{key}.upkeep");
         let mut recorded = manifest
             .upkeeps
@@ -85,6 +93,7 @@ impl Walk<'_> {
                     symbol: automation.symbol(token),
                     funding: u.funding,
                     min_balance: U256::from(min),
+                    perform_charge,
                 });
                 if matches!(u.billing, BillingSpec::Native) {
                     st.report.value += u.funding;

@@ -9,9 +9,9 @@ use alloy::{
 };
 
 use super::FundingJobError;
-use crate::{
-    chain::bindings::{AutomationRegistry2_3, LinkToken, MockV3Aggregator},
-    model::fees::registry::{BillingToken, PaymentParams, calculate_payment_amount},
+use crate::chain::{
+    bindings::{AutomationRegistry2_3, LinkToken},
+    registry::ChargeReadError,
 };
 
 /// `maxValidBlocknumber` of an upkeep that is not cancelled.
@@ -68,81 +68,20 @@ pub(super) async fn upkeep(
     })
 }
 
-async fn feed(reader: &DynProvider, what: &str, feed: Address) -> Result<U256, FundingJobError> {
-    let round = MockV3Aggregator::new(feed, reader)
-        .latestRoundData()
-        .call()
-        .await
-        .map_err(rpc(format!("{what} feed {feed} latestRoundData()")))?;
-    if round.answer.is_negative() || round.answer.is_zero() {
-        return Err(FundingJobError::Rpc {
-            what: format!("{what} feed {feed}"),
-            reason: format!("answers {} — not a price", round.answer),
-        });
-    }
-    Ok(round.answer.into_raw())
-}
-
-/// Registry 2.3's charge for one perform of `perform_gas` billed in `token`, at the registry's
-/// feeds and billing config now and the node's gas price (`model::fees::registry`).
+/// Registry 2.3's charge for one perform of `perform_gas` billed in `token`
+/// ([`crate::chain::registry::modelled_charge`]).
 pub(super) async fn modelled_charge(
     reader: &DynProvider,
     registry: Address,
     token: Address,
     perform_gas: u64,
 ) -> Result<U256, FundingJobError> {
-    let r = AutomationRegistry2_3::new(registry, reader);
-    let hot = r
-        .getHotVars()
-        .call()
+    crate::chain::registry::modelled_charge(reader, registry, token, perform_gas)
         .await
-        .map_err(rpc("registry.getHotVars()"))?;
-    let billing = r
-        .getBillingTokenConfig(token)
-        .call()
-        .await
-        .map_err(rpc(format!("registry.getBillingTokenConfig({token})")))?;
-    let fast_gas_feed = r
-        .getFastGasFeedAddress()
-        .call()
-        .await
-        .map_err(rpc("registry.getFastGasFeedAddress()"))?;
-    let link_feed = r
-        .getLinkUSDFeedAddress()
-        .call()
-        .await
-        .map_err(rpc("registry.getLinkUSDFeedAddress()"))?;
-    let native_feed = r
-        .getNativeUSDFeedAddress()
-        .call()
-        .await
-        .map_err(rpc("registry.getNativeUSDFeedAddress()"))?;
-    let gas_price = reader
-        .get_gas_price()
-        .await
-        .map_err(|e| FundingJobError::Rpc {
-            what: "eth_gasPrice".into(),
-            reason: e.to_string(),
-        })?;
-    let params = PaymentParams {
-        gas_limit: U256::from(perform_gas),
-        gas_overhead: U256::ZERO,
-        l1_cost_wei: U256::ZERO,
-        fast_gas_wei: feed(reader, "fast gas", fast_gas_feed).await?,
-        gas_ceiling_multiplier: hot.gasCeilingMultiplier,
-        tx_gas_price: Some(U256::from(gas_price)),
-        link_usd: feed(reader, "LINK/USD", link_feed).await?,
-        native_usd: feed(reader, "native/USD", native_feed).await?,
-        token: BillingToken {
-            decimals: billing.decimals,
-            gas_fee_ppb: billing.gasFeePPB,
-            flat_fee_milli_cents: billing.flatFeeMilliCents.to::<u32>(),
-            price_usd: feed(reader, "billing token", billing.priceFeed).await?,
-        },
-    };
-    calculate_payment_amount(&params)
-        .and_then(|r| r.total())
-        .map_err(|e| FundingJobError::Model(e.to_string()))
+        .map_err(|e| match e {
+            ChargeReadError::Rpc { what, reason } => FundingJobError::Rpc { what, reason },
+            ChargeReadError::Model(m) => FundingJobError::Model(m),
+        })
 }
 
 /// The funding wallet: its LINK (juels) and native coin (wei).
