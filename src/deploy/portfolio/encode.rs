@@ -7,9 +7,10 @@ use alloy::primitives::{Address, aliases::U48};
 
 use crate::{
     chain::ours::{
-        Asset, BalancerFactory, BandLimits, InitParams, KIND_DRIFT, KIND_TIME, Params, Protocol,
+        Asset, BalancerFactory, BandLimits, InitParams, KIND_DRIFT, KIND_TIME, ManagerConfig,
+        Params, Protocol,
     },
-    deploy::portfolio::spec::{BalancerSpec, Kind, PortfolioSpec},
+    deploy::portfolio::spec::{BalancerSpec, Kind, ManagerSpec, PortfolioSpec},
 };
 
 /// Decimals read from the chain for one asset.
@@ -128,6 +129,19 @@ pub fn created_balancer(
         .filter(|l| l.address() == factory)
         .find_map(|l| BalancerFactory::BalancerCreated::decode_log(&l.inner).ok())
         .map(|e| e.balancer)
+}
+
+/// A manager's constructor config from its spec (bounds checked by `validate`).
+pub(super) fn manager_config(m: &ManagerSpec) -> ManagerConfig {
+    let c = &m.config;
+    ManagerConfig {
+        performGasReserve: c.perform_gas_reserve,
+        checkGasReserve: c.check_gas_reserve,
+        roundGasBudget: m.round_gas_budget(),
+        maxPerRound: c.max_per_round,
+        memberCheckGas: c.member_check_gas,
+        failureBackoff: c.failure_backoff_blocks,
+    }
 }
 
 #[cfg(test)]

@@ -29,12 +29,11 @@ use crate::{
         portfolio::{
             PortfolioError,
             check::{Resolved, upkeeps},
-            encode::{create_call, created_balancer},
+            encode::{create_call, created_balancer, manager_config},
             report::{GAS_ADD_BALANCER, GAS_SET_KEYSTONE, GAS_SET_MANAGER, Line, Report, Status},
-            spec::{Kind, PortfolioSpec},
+            spec::{Kind, ManagerSpec, PortfolioSpec},
         },
     },
-    devnet::demo::fleet::manager_config,
 };
 
 const UPKEEP_MANAGER: ArtifactId = ArtifactId::new("UpkeepManager.sol", "UpkeepManager");
@@ -101,8 +100,8 @@ impl Walk<'_> {
                 upkeeps: Vec::new(),
             },
         };
-        for name in self.spec.managers.keys() {
-            self.manager(name, manifest, &mut st).await?;
+        for (name, m) in &self.spec.managers {
+            self.manager(name, m, manifest, &mut st).await?;
         }
         for name in self.spec.balancers.keys() {
             self.balancer(name, manifest, &mut st).await?;
@@ -167,6 +166,7 @@ impl Walk<'_> {
     async fn manager(
         &self,
         name: &str,
+        m: &ManagerSpec,
         manifest: &mut Manifest,
         st: &mut State,
     ) -> Result<(), PortfolioError> {
@@ -174,7 +174,7 @@ impl Walk<'_> {
         let artifact = Artifact::load(self.out_dir, UPKEEP_MANAGER)?;
         let args = UpkeepManager::constructorCall {
             owner_: self.conn.from,
-            config_: manager_config(),
+            config_: manager_config(m),
         }
         .abi_encode();
         let hash = artifact.init_code_hash(&args);

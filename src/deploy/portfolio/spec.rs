@@ -249,6 +249,58 @@ pub struct ManagerSpec {
     /// Chainlink CRE: the manager's `setKeystone(forwarder, workflow_owner)`.
     #[serde(default)]
     pub keystone: Option<KeystoneSpec>,
+    /// Its round configuration (`IUpkeepManager.Config`).
+    #[serde(default)]
+    pub config: ManagerConfigSpec,
+}
+
+/// A manager's `IUpkeepManager.Config`; every field optional.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerConfigSpec {
+    /// The perform starts no member when less gas is left (10,000..=2,000,000).
+    pub perform_gas_reserve: u32,
+    /// The check stops scanning when less gas is left (20,000..=5,000,000).
+    pub check_gas_reserve: u32,
+    /// A round packs members while their gas estimates fit in this (100,000..=30,000,000);
+    /// default: the upkeep's gas limit less [`MANAGER_OWN_GAS`], else 1,300,000.
+    pub round_gas_budget: Option<u32>,
+    /// At most this many members a round (1..=220).
+    pub max_per_round: u8,
+    /// Each member's check runs with at most this much gas (50,000..=5,000,000).
+    pub member_check_gas: u32,
+    /// Blocks a member whose perform failed sits out (1..=65,535).
+    pub failure_backoff_blocks: u16,
+}
+
+/// Gas a manager's perform needs beside its members' (its own bookkeeping and reserve).
+pub const MANAGER_OWN_GAS: u32 = 200_000;
+/// The round budget of a manager without an upkeep (CRE) that sets none.
+pub const DEFAULT_ROUND_GAS_BUDGET: u32 = 1_300_000;
+
+impl Default for ManagerConfigSpec {
+    fn default() -> Self {
+        Self {
+            perform_gas_reserve: 60_000,
+            check_gas_reserve: 300_000,
+            round_gas_budget: None,
+            max_per_round: 64,
+            member_check_gas: 400_000,
+            failure_backoff_blocks: 300,
+        }
+    }
+}
+
+impl ManagerSpec {
+    /// The round budget: as given, else the upkeep's gas limit less [`MANAGER_OWN_GAS`], else
+    /// [`DEFAULT_ROUND_GAS_BUDGET`].
+    pub fn round_gas_budget(&self) -> u32 {
+        self.config.round_gas_budget.unwrap_or_else(|| {
+            self.upkeep.as_ref().map_or(DEFAULT_ROUND_GAS_BUDGET, |u| {
+                u.gas_limit.saturating_sub(MANAGER_OWN_GAS)
+            })
+        })
+    }
 }
 
 /// An Automation upkeep registration.

@@ -221,11 +221,38 @@ fn automation_is_one_upkeep_or_one_manager() {
         }),
         &["managers.main", "choose one"],
     );
+    // A round budget given: the upkeep's gas limit must cover it plus the manager's own gas.
     refused(
-        set(&["managers", "main", "upkeep"], "gas_limit", 1_000_000),
+        with(|t| {
+            table(t, &["managers", "main", "upkeep"]).insert("gas_limit".into(), 1_000_000.into());
+            table(t, &["managers", "main", "config"])
+                .insert("round_gas_budget".into(), 1_300_000.into());
+        }),
         &[
             "managers.main.upkeep.gas_limit = 1000000",
             "at least 1500000",
+            "lower config.round_gas_budget",
+        ],
+    );
+    // None given: it is the gas limit less 200,000, within the manager's bounds.
+    let s = set(&["managers", "main", "upkeep"], "gas_limit", 1_000_000).unwrap();
+    assert_eq!(s.managers["main"].round_gas_budget(), 800_000);
+    refused(
+        set(&["managers", "main", "upkeep"], "gas_limit", 250_000),
+        &[
+            "managers.main.config.round_gas_budget = 50000",
+            "100000..=30000000",
+        ],
+    );
+    refused(
+        set(&["managers", "main", "config"], "max_per_round", 0),
+        &["managers.main.config.max_per_round = 0", "1..=220"],
+    );
+    refused(
+        set(&["managers", "main", "config"], "member_check_gas", 10),
+        &[
+            "managers.main.config.member_check_gas = 10",
+            "50000..=5000000",
         ],
     );
     let u = ["balancers", "calendar", "upkeep"];

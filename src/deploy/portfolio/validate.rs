@@ -6,11 +6,9 @@ use std::collections::BTreeMap;
 
 use alloy::primitives::Address;
 
-use crate::devnet::demo::fleet::MANAGER_GAS_LIMIT;
-
 use super::spec::{
-    AssetSpec, BalancerSpec, CostsSpec, Kind, LimitsSpec, ParamsSpec, PortfolioSpec, SpecError,
-    UpkeepSpec,
+    AssetSpec, BalancerSpec, CostsSpec, Kind, LimitsSpec, MANAGER_OWN_GAS, ManagerSpec, ParamsSpec,
+    PortfolioSpec, SpecError, UpkeepSpec,
 };
 
 /// The factory's largest feed deviation threshold (`BalancerFactory.MAX_DEVIATION_BPS`).
@@ -58,15 +56,19 @@ impl PortfolioSpec {
                     "choose one: an Automation upkeep ([upkeep]) or the CRE receiver ([keystone])",
                 ));
             }
+            m.validate_config(name)?;
             if let Some(u) = &m.upkeep {
                 u.validate(&format!("managers.{name}.upkeep"))?;
-                // The manager packs rounds up to its configured budget (the devnet fleet's:
-                // 1,300,000 gas of member estimates) plus 200,000 of its own.
-                if u.gas_limit < MANAGER_GAS_LIMIT {
+                // The manager packs rounds up to its budget of member estimates, plus its own.
+                let need = m.round_gas_budget().saturating_add(MANAGER_OWN_GAS);
+                if u.gas_limit < need {
                     return Err(invalid(
                         format!("managers.{name}.upkeep.gas_limit"),
                         u.gas_limit,
-                        "a manager's round needs at least 1500000 (its 1300000-gas round budget plus 200000)",
+                        &format!(
+                            "a manager's round needs at least {need} (its {}-gas round budget plus {MANAGER_OWN_GAS}): raise it or lower config.round_gas_budget",
+                            m.round_gas_budget()
+                        ),
                     ));
                 }
             }
@@ -324,5 +326,54 @@ pub(crate) fn invalid(field: impl Into<String>, value: impl ToString, fix: &str)
         field: field.into(),
         value: value.to_string(),
         fix: fix.into(),
+    }
+}
+
+impl ManagerSpec {
+    /// `ManagerFleet._setConfig`'s bounds (it reverts `InvalidConfig(code, value)` outside them).
+    fn validate_config(&self, name: &str) -> Result<(), SpecError> {
+        let c = &self.config;
+        for (field, value, lo, hi) in [
+            (
+                "perform_gas_reserve",
+                u64::from(c.perform_gas_reserve),
+                10_000,
+                2_000_000,
+            ),
+            (
+                "check_gas_reserve",
+                u64::from(c.check_gas_reserve),
+                20_000,
+                5_000_000,
+            ),
+            (
+                "round_gas_budget",
+                u64::from(self.round_gas_budget()),
+                100_000,
+                30_000_000,
+            ),
+            ("max_per_round", u64::from(c.max_per_round), 1, 220),
+            (
+                "member_check_gas",
+                u64::from(c.member_check_gas),
+                50_000,
+                5_000_000,
+            ),
+            (
+                "failure_backoff_blocks",
+                u64::from(c.failure_backoff_blocks),
+                1,
+                65_535,
+            ),
+        ] {
+            if !(lo..=hi).contains(&value) {
+                return Err(invalid(
+                    format!("managers.{name}.config.{field}"),
+                    value,
+                    &format!("the manager accepts {lo}..={hi}"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
