@@ -134,3 +134,27 @@ fn report(err: &eyre::Report) -> ExitCode {
     output::error_line(&line);
     ExitCode::FAILURE
 }
+
+/// The store a keeper config names, which must exist already (read-only commands never create
+/// one): `hub status`, `report`.
+pub(crate) async fn open_keeper_store(
+    config: &crate::keeper::config::KeeperConfig,
+) -> eyre::Result<crate::store::Store> {
+    use crate::keeper::config::StoreLocation;
+    let path = match config.store_location()? {
+        StoreLocation::Sqlite(p) => p,
+        StoreLocation::Postgres(_) => {
+            return Err(eyre::eyre!(
+                "[keeper] store is a PostgreSQL URL; this build keeps its state in SQLite — point store at the keeper's SQLite file"
+            ));
+        }
+    };
+    if !path.exists() {
+        return Err(eyre::eyre!(
+            "no keeper store at {} — start the keeper (`onebalancer keeper run --config {}`) first; it creates it",
+            path.display(),
+            config.file()
+        ));
+    }
+    Ok(crate::store::Store::open(&path.to_string_lossy()).await?)
+}

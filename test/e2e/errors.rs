@@ -359,3 +359,32 @@ fn keystore_decrypts_with_its_password_and_a_wrong_one_is_named() {
     assert_one_error_line(&o, &["cannot decrypt keystore", keystore.to_str().unwrap()]);
     assert!(!stderr(&o).contains("correct horse"));
 }
+
+#[test]
+fn report_refuses_a_bad_span_a_missing_store_and_a_store_not_created_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_bin(onebalancer_bin(), &["report", "--since", "7w"], &[]);
+    assert_one_error_line(&o, &["--since \"7w\" is not a span", "e.g. --since 7d"]);
+    let missing = dir.path().join("nope.sqlite");
+    let o = run_bin(
+        onebalancer_bin(),
+        &["report", "--store", missing.to_str().unwrap()],
+        &[],
+    );
+    assert_one_error_line(&o, &["--store", "no such file", "keeper.sqlite"]);
+    assert!(!missing.exists(), "a report never creates a store");
+    // A config whose keeper never ran: no store is created by reading it.
+    let config = dir.path().join("keeper.toml");
+    std::fs::write(
+        &config,
+        "[chain]\nrpc_url = \"http://127.0.0.1:1\"\nchain_id = 31337\n\n[[targets]]\naddress = \"0x1111111111111111111111111111111111111111\"\n",
+    )
+    .unwrap();
+    let o = run_bin(
+        onebalancer_bin(),
+        &["report", "--config", config.to_str().unwrap()],
+        &[],
+    );
+    assert_one_error_line(&o, &["no keeper store at", "start the keeper"]);
+    assert!(!dir.path().join("data").exists());
+}

@@ -11,13 +11,11 @@ use super::Format;
 use crate::{
     cli::output,
     keeper::{
-        config::{HubSettings, KeeperConfig, StoreLocation},
+        config::{HubSettings, KeeperConfig},
         hub::report::{self, amount, eth, fee_texts, gas_wei, signed_eth, symbol},
     },
     model::hub::{pnl::Pnl, units::format_decimal},
-    store::{
-        HubBatchRecord, HubBatchState, HubOfferState, HubRequestRecord, HubRequestState, Store,
-    },
+    store::{HubBatchRecord, HubBatchState, HubOfferState, HubRequestRecord, HubRequestState},
 };
 
 /// Everything `hub status` shows.
@@ -44,22 +42,7 @@ pub(super) async fn run(
             config.file()
         ));
     };
-    let path = match config.store_location()? {
-        StoreLocation::Sqlite(p) => p,
-        StoreLocation::Postgres(_) => {
-            return Err(eyre!(
-                "[keeper] store is a PostgreSQL URL; this build keeps its state in SQLite — point store at the keeper's SQLite file"
-            ));
-        }
-    };
-    if !path.exists() {
-        return Err(eyre!(
-            "no keeper store at {} — start the keeper (`onebalancer keeper run --config {}`) first; it creates it",
-            path.display(),
-            config.file()
-        ));
-    }
-    let store = Store::open(&path.to_string_lossy()).await?;
+    let store = crate::cli::open_keeper_store(&config).await?;
     let chain_id = config.chain.chain_id;
     let dep = settings.depository;
     let (requests, all) = report::read(&store, chain_id, &settings).await?;

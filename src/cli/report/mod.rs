@@ -13,11 +13,7 @@ use std::path::PathBuf;
 
 use eyre::eyre;
 
-use crate::{
-    cli::output,
-    keeper::config::{KeeperConfig, StoreLocation},
-    store::Store,
-};
+use crate::{cli::output, keeper::config::KeeperConfig, store::Store};
 
 pub(crate) use data::ReportData;
 
@@ -112,22 +108,7 @@ async fn open(args: &ReportArgs) -> eyre::Result<(Store, u64, Option<KeeperConfi
         .clone()
         .unwrap_or_else(|| PathBuf::from("keeper.toml"));
     let config = KeeperConfig::load(&file)?;
-    let path = match config.store_location()? {
-        StoreLocation::Sqlite(p) => p,
-        StoreLocation::Postgres(_) => {
-            return Err(eyre!(
-                "[keeper] store is a PostgreSQL URL; this build keeps its state in SQLite — point store at the keeper's SQLite file"
-            ));
-        }
-    };
-    if !path.exists() {
-        return Err(eyre!(
-            "no keeper store at {} — start the keeper (`onebalancer keeper run --config {}`) first; it creates it",
-            path.display(),
-            config.file()
-        ));
-    }
-    let store = Store::open(&path.to_string_lossy()).await?;
+    let store = crate::cli::open_keeper_store(&config).await?;
     let chain_id = config.chain.chain_id;
     Ok((store, chain_id, Some(config)))
 }
