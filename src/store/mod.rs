@@ -66,6 +66,7 @@ mod cursor;
 mod error;
 mod funding;
 mod hub;
+mod hub_batches;
 mod hub_offers;
 mod relay;
 mod report;
