@@ -83,7 +83,14 @@ async fn status(args: StatusArgs) -> eyre::Result<()> {
     let conn = provider::connect_read_only(&args.rpc_url, from).await?;
     let s = fleet_status(&conn, &manifest, spec.as_ref()).await?;
     print_status(&s, chain_id, &path);
-    Ok(())
+    let problems = s.problems();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(eyre::eyre!(
+        "the fleet needs attention: {} — deploy what is missing with `deploy --portfolio`, fund or unpause the upkeeps named",
+        problems.join("; ")
+    ))
 }
 
 fn print_status(s: &FleetStatus, chain_id: u64, path: &Path) {

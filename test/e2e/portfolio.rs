@@ -316,6 +316,43 @@ async fn deploys_a_portfolio_idempotently_and_fleet_status_agrees() {
     assert_eq!(out.matches("matches").count(), 3, "{out}");
     assert!(out.contains("10.00"), "the manager upkeep's 10 LINK: {out}");
     assert!(out.contains("fleet: healthy"), "{out}");
+
+    // A spec entry the manifest lacks: the table says so, and the command fails on one line.
+    let grown = fx.spec.with_extension("grown.toml");
+    std::fs::write(
+        &grown,
+        fx.spec_text()
+            + "\n[balancers.extra]\nkind = \"drift\"\nassets = [\"USDC\", \"WETH\"]\ntargets_bps = [5000, 5000]\n",
+    )
+    .unwrap();
+    let url = fx.chain.endpoint();
+    let o = run_bin(
+        onebalancer_bin(),
+        &[
+            "fleet",
+            "status",
+            "--rpc-url",
+            &url,
+            "--manifest",
+            fx.manifest.to_str().unwrap(),
+            "--portfolio",
+            grown.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        stdout(&o).contains("fleet: NEEDS ATTENTION"),
+        "{}",
+        stdout(&o)
+    );
+    assert_one_error_line(
+        &o,
+        &[
+            "the fleet needs attention",
+            "balancer.extra not deployed",
+            "deploy --portfolio",
+        ],
+    );
 }
 
 #[tokio::test]

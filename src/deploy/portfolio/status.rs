@@ -62,14 +62,40 @@ pub struct FleetStatus {
 impl FleetStatus {
     /// Whether everything recorded is live and as specified.
     pub fn healthy(&self) -> bool {
-        self.missing.is_empty()
-            && self
-                .contracts
-                .iter()
-                .all(|c| c.has_code && !matches!(c.matches, Some(Err(_))))
-            && self.upkeeps.iter().all(|u| {
-                !u.paused && !u.cancelled && u.target_matches && u.balance >= u.min_balance
-            })
+        self.problems().is_empty()
+    }
+
+    /// What needs attention, one short phrase each (empty when healthy).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .missing
+            .iter()
+            .map(|m| format!("{m} not deployed"))
+            .collect();
+        for c in &self.contracts {
+            if !c.has_code {
+                out.push(format!("{} has no code", c.key));
+            }
+            if let Some(Err(why)) = &c.matches {
+                out.push(format!("{} differs from the spec ({why})", c.key));
+            }
+        }
+        for u in &self.upkeeps {
+            let mut say = |what: &str| out.push(format!("upkeep of {} {what}", u.key));
+            if u.cancelled {
+                say("is cancelled");
+            }
+            if u.paused {
+                say("is paused");
+            }
+            if !u.target_matches {
+                say("performs another target");
+            }
+            if u.balance < u.min_balance {
+                say("is below its minimum balance");
+            }
+        }
+        out
     }
 }
 
