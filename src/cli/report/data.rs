@@ -59,11 +59,7 @@ pub(crate) async fn read(
     let since_ms = i64::try_from(since_s.saturating_mul(1000)).unwrap_or(i64::MAX);
     let window = Window { since_s, now_s };
     let names = match config {
-        Some(c) => c
-            .targets()?
-            .into_iter()
-            .map(|t| (t.address, t.name))
-            .collect(),
+        Some(c) => c.target_names()?,
         None => BTreeMap::new(),
     };
     // The cursor first: every log at or below it is recorded (it moves after its range is), so

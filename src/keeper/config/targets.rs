@@ -93,6 +93,9 @@ struct ManifestFleet {
     manager: Address,
     #[serde(default)]
     upkeep: Option<ManifestUpkeep>,
+    /// Its members (named for reports; the keeper reads the live list from the manager).
+    #[serde(default)]
+    balancers: Vec<ManifestBalancer>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +195,39 @@ impl KeeperConfig {
             });
         }
         Ok(out)
+    }
+
+    /// A name for every target and every fleet member the target sets' manifests name (the
+    /// manifest key, or `<fleet>.members[j]`): what reports call them.
+    pub fn target_names(&self) -> Result<BTreeMap<Address, String>, KeeperConfigError> {
+        let mut names: BTreeMap<Address, String> = self
+            .targets()?
+            .into_iter()
+            .map(|t| (t.address, t.name))
+            .collect();
+        for (i, set) in self.target_sets.iter().enumerate() {
+            let field = format!("target_sets[{i}].manifest");
+            let manifest: TargetsManifest = self.read_manifest(&field, &set.manifest)?;
+            let groups = [Some(&manifest.top), manifest.demo.as_ref()];
+            for g in groups.into_iter().flatten() {
+                let fleets = g.fleet.iter().map(|f| ("fleet".to_string(), f));
+                let more = g
+                    .fleets
+                    .iter()
+                    .enumerate()
+                    .map(|(j, f)| (format!("fleets[{j}]"), f));
+                for (fleet, f) in fleets.chain(more) {
+                    for (j, b) in f.balancers.iter().enumerate() {
+                        let name = b
+                            .key
+                            .clone()
+                            .unwrap_or_else(|| format!("{fleet}.members[{j}]"));
+                        names.entry(b.address).or_insert(name);
+                    }
+                }
+            }
+        }
+        Ok(names)
     }
 
     /// `[contracts]` completed: `multicall3` and `registry` from the file, else from

@@ -31,6 +31,34 @@ fn with_set(extra: &str) -> String {
 }
 
 #[test]
+fn reports_name_the_targets_and_the_fleet_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let members = format!(
+        r#"{{ "chainId": 31337, "fleets": [ {{ "manager": "{A5}", "balancers": [
+           {{ "address": "0x8888888888888888888888888888888888888888" }} ] }} ] }}"#
+    );
+    write(dir.path(), ".devnet/demo.json", &manifest_json());
+    write(dir.path(), "more.json", &members);
+    let text = with_set(
+        "[[target_sets]]\nmanifest = \".devnet/demo.json\"\n[[target_sets]]\nmanifest = \"more.json\"\n",
+    );
+    let c = parse_in(&text, dir.path(), &[]).unwrap();
+    let names = c.target_names().unwrap();
+    let name = |a: &str| names.get(&addr(a)).map(String::as_str);
+    assert_eq!(name(A1), Some("drift_balancer"));
+    assert_eq!(name(A3), Some("fleet"));
+    // a member by its manifest key, or by its place in its fleet
+    assert_eq!(
+        name("0x9999999999999999999999999999999999999999"),
+        Some("f0")
+    );
+    assert_eq!(
+        name("0x8888888888888888888888888888888888888888"),
+        Some("fleets[0].members[0]")
+    );
+}
+
+#[test]
 fn target_sets_read_balancers_and_fleets() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".devnet/demo.json", &manifest_json());
