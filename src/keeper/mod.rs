@@ -11,6 +11,7 @@ pub mod execute;
 pub mod funding;
 pub mod hub;
 pub mod metrics;
+pub mod polling;
 pub mod relay;
 pub mod service;
 pub mod strategy;

@@ -184,28 +184,14 @@ impl BandsJob {
         &self.balancers
     }
 
-    /// Steps every `poll` until `stop` turns true.
-    pub async fn run(self, poll: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(poll.max(Duration::from_secs(1)));
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Steps every `poll` until `stop` turns true ([`crate::keeper::polling`]).
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
         tracing::info!(
             balancers = self.balancers.len(),
             every_s = self.settings.every.as_secs(),
             "bands job running"
         );
-        loop {
-            tokio::select! {
-                _ = stop.changed() => break,
-                _ = ticker.tick() => {}
-            }
-            if *stop.borrow() {
-                break;
-            }
-            if let Err(e) = self.step().await {
-                crate::keeper::metrics::error("bands", "step");
-                tracing::warn!(error = %e, "bands step failed; retried on the next poll");
-            }
-        }
+        crate::keeper::polling::run(self, poll, Duration::from_secs(1), stop).await;
     }
 
     /// Reconciles open changes, then gives every balancer that is due its turn.
@@ -458,5 +444,15 @@ impl BandsJob {
             }
             Submitted::Refused { .. } => Ok(Turn::Open),
         }
+    }
+}
+
+impl crate::keeper::polling::PollJob for BandsJob {
+    const NAME: &'static str = "bands";
+    type Report = Vec<Turn>;
+    type Error = BandsJobError;
+
+    async fn step(&mut self) -> Result<Self::Report, Self::Error> {
+        BandsJob::step(self).await
     }
 }

@@ -192,24 +192,10 @@ impl FundingJob {
         self.txm.sender()
     }
 
-    /// Steps every `poll` until `stop` turns true.
-    pub async fn run(mut self, poll: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(poll);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Steps every `poll` until `stop` turns true ([`crate::keeper::polling`]).
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
         tracing::info!(funder = %self.funder(), upkeeps = self.upkeeps.len(), "funding job running");
-        loop {
-            tokio::select! {
-                _ = stop.changed() => break,
-                _ = ticker.tick() => {}
-            }
-            if *stop.borrow() {
-                break;
-            }
-            if let Err(e) = self.step().await {
-                crate::keeper::metrics::error("funding", "step");
-                tracing::warn!(error = %e, "funding step failed; retried on the next poll");
-            }
-        }
+        crate::keeper::polling::run(self, poll, Duration::ZERO, stop).await;
     }
 
     /// One poll: tick its own transaction manager, reconcile open top-ups, and every
@@ -466,5 +452,15 @@ impl FundingJob {
             }
         }
         Ok(checked)
+    }
+}
+
+impl crate::keeper::polling::PollJob for FundingJob {
+    const NAME: &'static str = "funding";
+    type Report = Vec<Checked>;
+    type Error = FundingJobError;
+
+    async fn step(&mut self) -> Result<Self::Report, Self::Error> {
+        FundingJob::step(self).await
     }
 }

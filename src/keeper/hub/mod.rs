@@ -256,24 +256,10 @@ impl HubJob {
         HubDepository::new(self.settings.depository, &self.reader)
     }
 
-    /// Steps every `poll` until `stop` turns true; a failed step is logged and retried.
-    pub async fn run(mut self, poll: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(poll);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Steps every `poll` until `stop` turns true ([`crate::keeper::polling`]).
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
         tracing::info!(hub = %self.hub, depository = %self.settings.depository, "hub job running");
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = stop.changed() => break,
-            }
-            if *stop.borrow() {
-                break;
-            }
-            match self.step().await {
-                Ok(r) => tracing::debug!(?r, "hub step"),
-                Err(e) => tracing::warn!(error = %e, "hub step failed; retrying"),
-            }
-        }
+        crate::keeper::polling::run(self, poll, Duration::ZERO, stop).await;
     }
 
     /// One pass: index, expire, reconcile, then plan and maybe send.
@@ -443,4 +429,14 @@ fn wall_clock() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+impl crate::keeper::polling::PollJob for HubJob {
+    const NAME: &'static str = "hub";
+    type Report = StepReport;
+    type Error = HubJobError;
+
+    async fn step(&mut self) -> Result<Self::Report, Self::Error> {
+        HubJob::step(self).await
+    }
 }

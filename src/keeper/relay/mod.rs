@@ -189,24 +189,10 @@ impl RelayJob {
         self.settings.sinks.iter().map(|s| s.name.clone()).collect()
     }
 
-    /// Steps every `poll` until `stop` turns true; a failed step is logged and retried.
-    pub async fn run(mut self, poll: Duration, mut stop: watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(poll);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Steps every `poll` until `stop` turns true ([`crate::keeper::polling`]).
+    pub async fn run(self, poll: Duration, stop: watch::Receiver<bool>) {
         tracing::info!(sinks = ?self.sinks(), balancers = self.makers.len(), "relay job running");
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = stop.changed() => break,
-            }
-            if *stop.borrow() {
-                break;
-            }
-            match self.step().await {
-                Ok(r) => tracing::debug!(?r, "relay step"),
-                Err(e) => tracing::warn!(error = %e, "relay step failed; retrying"),
-            }
-        }
+        crate::keeper::polling::run(self, poll, Duration::ZERO, stop).await;
     }
 
     /// One pass: record the new bundles, then send what is due.
@@ -237,4 +223,14 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl crate::keeper::polling::PollJob for RelayJob {
+    const NAME: &'static str = "relay";
+    type Report = StepReport;
+    type Error = RelayJobError;
+
+    async fn step(&mut self) -> Result<Self::Report, Self::Error> {
+        RelayJob::step(self).await
+    }
 }
