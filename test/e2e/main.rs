@@ -25,6 +25,7 @@ mod hub_keeper;
 mod keeper_devnet;
 mod keeper_errors;
 mod keeper_process;
+mod offpeak;
 mod portfolio;
 mod relay;
 mod slither_gate;
